@@ -1,0 +1,81 @@
+"""The observability stack: sizes, retention, chart sources and alert routing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import DnsLabel, Duration, Model, SecretKey
+from .quantities import StorageQuantity
+
+ChartName = Literal["kube-prometheus-stack", "loki", "tempo", "alloy"]
+
+
+class ChartSource(Model):
+    """Where to fetch one chart from: a mirror, an OCI registry or a local path."""
+
+    repository: str = Field(min_length=1, description="https://..., oci://... or a local directory")
+    version: str | None = Field(default=None, description="defaults to the pin in components/versions.py")
+
+
+class Retention(Model):
+    """How long each signal is kept."""
+
+    metrics: Duration = "15d"
+    logs: Duration = "7d"
+    traces: Duration = "72h"
+
+
+class Storage(Model):
+    """Persistent volume sizes (object storage holds the bulk in the ha profile)."""
+
+    prometheus: StorageQuantity = "20Gi"
+    alertmanager: StorageQuantity = "1Gi"
+    loki: StorageQuantity = "10Gi"
+    tempo: StorageQuantity = "10Gi"
+    grafana: StorageQuantity = "1Gi"
+    storage_class: str | None = None
+
+
+class Receiver(Model):
+    """One Alertmanager receiver; its URL or key comes from a secret config key."""
+
+    name: DnsLabel
+    type: Literal["slack", "pagerduty", "webhook"]
+    secret: SecretKey = Field(description="config key holding the webhook URL or routing key")
+    severities: list[Literal["critical", "warning", "info"]] = Field(
+        default_factory=lambda: ["critical", "warning"], min_length=1
+    )
+    channel: str | None = Field(default=None, description="Slack channel, e.g. #alerts")
+
+    @model_validator(mode="after")
+    def _channel_only_for_slack(self) -> Receiver:
+        if self.channel is not None and self.type != "slack":
+            msg = "channel applies to slack receivers only"
+            raise ValueError(msg)
+        return self
+
+
+class ObservabilityConfig(Model):
+    """Prometheus, Alertmanager, Grafana, Loki, Tempo and Alloy on every target."""
+
+    enabled: bool = True
+    profile: Literal["small", "ha"] = "small"
+    namespace: DnsLabel = "observability"
+    retention: Retention = Field(default_factory=Retention)
+    storage: Storage = Field(default_factory=Storage)
+    charts: dict[ChartName, ChartSource] = Field(
+        default_factory=dict, description="per-chart repository/version overrides (mirrors, air-gap)"
+    )
+    receivers: list[Receiver] = Field(default_factory=list)
+    grafana_host: str | None = Field(default=None, description="Ingress host for Grafana; none: port-forward")
+
+    @model_validator(mode="after")
+    def _unique_receivers(self) -> ObservabilityConfig:
+        names = [r.name for r in self.receivers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            msg = f"receiver names are not unique: {', '.join(dupes)}"
+            raise ValueError(msg)
+        return self

@@ -1,0 +1,105 @@
+"""The whole stack config as one typed model, with defaults per profile."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .base import Model
+from .image import ImageConfig
+from .observability import ObservabilityConfig
+from .policy import PolicyConfig
+from .service import ServiceConfig
+from .slo import SloConfig, default_slos
+from .targets import LocalTarget, TargetConfig
+
+Profile = Literal["local", "dev", "prod"]
+
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # Laptop/CI: one replica, no chart repositories reachable by default.
+    "local": {
+        "image": {"builder": "ko"},
+        "service": {"replicas": {"min": 1, "max": 2}},
+        "observability": {"enabled": False, "profile": "small"},
+    },
+    # Small and cheap: the whole observability stack within 2 vCPU / 4 GiB of requests.
+    "dev": {
+        "service": {"replicas": {"min": 1, "max": 3}},
+        "observability": {"profile": "small", "retention": {"metrics": "7d", "logs": "3d", "traces": "24h"}},
+    },
+    # Highly available: at least three replicas spread across zones, object storage for logs/traces.
+    "prod": {
+        "service": {
+            "replicas": {"min": 3, "max": 12},
+            "resources": {"cpu_request": "250m", "memory_request": "128Mi", "memory_limit": "256Mi"},
+        },
+        "observability": {
+            "profile": "ha",
+            "retention": {"metrics": "30d", "logs": "30d", "traces": "14d"},
+            "storage": {"prometheus": "100Gi", "alertmanager": "2Gi"},
+        },
+    },
+}
+
+
+def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `given` over `defaults`; what the stack file says always wins."""
+    merged = dict(defaults)
+    for key, value in given.items():
+        base = merged.get(key)
+        merged[key] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
+
+
+class StackConfig(Model):
+    """Everything a stack file can say, parsed once before any resource exists."""
+
+    profile: Profile
+    targets: list[TargetConfig] = Field(min_length=1)
+    image: ImageConfig = Field(default_factory=ImageConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    slos: list[SloConfig] = Field(default_factory=list)
+    policy: PolicyConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("profile") not in PROFILE_DEFAULTS:
+            return data
+        profile = data["profile"]
+        merged = _merge(PROFILE_DEFAULTS[profile], data)
+        if "slos" not in merged:
+            service = merged.get("service", {})
+            name = service.get("name", "hello") if isinstance(service, dict) else "hello"
+            merged["slos"] = default_slos(profile, name)
+        return merged
+
+    @model_validator(mode="after")
+    def _targets_consistent(self) -> StackConfig:
+        names = [t.name for t in self.targets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        problems = []
+        if dupes:
+            problems.append(f"target names are not unique: {', '.join(dupes)}")
+        local = [t.name for t in self.targets if isinstance(t, LocalTarget)]
+        if local and self.profile != "local":
+            problems.append(f"local targets ({', '.join(local)}) belong to the local profile only")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def secret_keys(self) -> list[str]:
+        """Every config key this stack expects to hold a secret value."""
+        keys = [r.secret for r in self.observability.receivers]
+        for target in self.targets:
+            keys.extend(_target_secret_keys(target))
+        return sorted(set(keys))
+
+
+def _target_secret_keys(target: TargetConfig) -> list[str]:
+    kubeconfig = getattr(target, "kubeconfig_secret", None)
+    registry = getattr(target, "registry", None)
+    password = getattr(registry, "password_secret", None)
+    return [k for k in (kubeconfig, password) if isinstance(k, str)]

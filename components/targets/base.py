@@ -1,0 +1,77 @@
+"""The one contract every cluster target hands to the shared components.
+
+Shared components (GoImage, GoService, ObservabilityStack, AlertRules) only
+see a `ClusterTarget`; they never ask which cloud it is. What differs per
+cloud is computed by that cloud's module and carried here as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+@dataclass(frozen=True)
+class RegistryEndpoint:
+    """Where a target's images live and how to log in.
+
+    `repository` is the full repository address without tag or digest
+    (e.g. `<acct>.dkr.ecr.<region>.amazonaws.com/hello`, `127.0.0.1:5001/hello`).
+    `password` is always a secret Output when set. `cache_repository` is where
+    per-platform build caches go (None: no registry cache), and
+    `cache_image_manifest` is True where the registry needs the OCI image
+    manifest form of the cache (ECR).
+    """
+
+    repository: pulumi.Input[str]
+    server: pulumi.Input[str]
+    username: pulumi.Input[str] | None = None
+    password: pulumi.Output[str] | None = None
+    insecure: bool = False
+    cache_repository: pulumi.Input[str] | None = None
+    cache_image_manifest: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectStorage:
+    """Buckets for Loki and Tempo, and the chart values that reach them.
+
+    The cloud module computes the values (storage type, bucket, region or
+    account) and the service-account annotations that bind Loki's and
+    Tempo's pods to a least-privilege cloud identity.
+    """
+
+    loki_values: pulumi.Input[Mapping[str, Any]]
+    tempo_values: pulumi.Input[Mapping[str, Any]]
+    loki_service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    tempo_service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    pod_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels the identity webhook needs on the pods (AKS: azure.workload.identity/use)."""
+
+
+WorkloadIdentity = Callable[[str, str], pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+"""(namespace, service account) -> annotations binding it to a cloud identity."""
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """Everything gantry deploys to one cluster needs to know about it."""
+
+    name: str
+    provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]
+    cluster_name: pulumi.Input[str]
+    region: str
+    registry: RegistryEndpoint
+    managed_control_plane: bool
+    """True where the cloud hides the scheduler, controller-manager and etcd metrics."""
+    storage: ObjectStorage | None = None
+    workload_identity: WorkloadIdentity | None = None
+    service_account_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    render_dir: str | None = None
+    """Set when manifests are rendered to a directory instead of applied."""
+    zones: tuple[str, ...] = ()
