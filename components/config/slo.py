@@ -48,7 +48,10 @@ class SloConfig(Model):
                 raise ValueError(msg)
             if threshold not in LATENCY_BUCKETS:
                 bounds = ", ".join(f"{b:g}" for b in LATENCY_BUCKETS)
-                msg = f"latency_threshold_seconds {threshold:g} is not a histogram bucket bound ({bounds})"
+                msg = (
+                    f"latency_threshold_seconds {threshold:g} is not a histogram bucket bound "
+                    f"({bounds})"
+                )
                 raise ValueError(msg)
         return self
 

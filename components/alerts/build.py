@@ -1,0 +1,22 @@
+"""All rule groups of a stack, in one call, with runbook links."""
+
+from __future__ import annotations
+
+from components.config.slo import SloConfig
+
+from .health import HealthThresholds, health_rule_groups
+from .model import RuleGroup
+from .runbooks import DEFAULT_RUNBOOK_BASE_URL, with_runbook_urls
+from .scope import AlertScope
+from .slo import slo_rule_groups
+
+
+def build_rule_groups(
+    scope: AlertScope,
+    slos: list[SloConfig],
+    runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL,
+    thresholds: HealthThresholds | None = None,
+) -> list[RuleGroup]:
+    """SLO groups (one per SLO) then health groups, every alert linked to its runbook."""
+    groups = [*slo_rule_groups(scope, slos), *health_rule_groups(scope, thresholds)]
+    return with_runbook_urls(groups, runbook_base_url)
