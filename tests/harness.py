@@ -106,8 +106,9 @@ def unwrap(value: Any) -> Any:
 
 
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self, fakes: Mapping[str, Fake], call_fakes: Mapping[str, CallFake],
-                 recording: Recording) -> None:
+    def __init__(
+        self, fakes: Mapping[str, Fake], call_fakes: Mapping[str, CallFake], recording: Recording
+    ) -> None:
         self._fakes = fakes
         self._call_fakes = call_fakes
         self._recording = recording

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from .base import Model
 
 Platform = Literal["linux/amd64", "linux/arm64"]
+DEFAULT_PLATFORMS: tuple[Platform, ...] = ("linux/amd64", "linux/arm64")
 
 
 class ImageConfig(Model):
@@ -17,7 +18,7 @@ class ImageConfig(Model):
     repository: str = Field(default="hello", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
     context: str = "app"
     dockerfile: str = "app/Dockerfile"
-    platforms: list[Platform] = Field(default_factory=lambda: ["linux/amd64", "linux/arm64"], min_length=1)
+    platforms: list[Platform] = Field(default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1)
     builder: Literal["buildx", "ko"] = Field(
         default="buildx",
         description="buildx: the production Dockerfile through docker-build; "

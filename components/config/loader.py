@@ -36,8 +36,8 @@ def _key(loc: tuple[int | str, ...], tags: frozenset[str]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in tags:
-            continue  # the union tag pydantic adds for discriminated unions
+        elif part in tags or part == "[key]":
+            continue  # pydantic's markers: the union tag, or "the key itself" of a mapping
         else:
             text += part if first else f".{part}"
         first = False
@@ -53,6 +53,8 @@ def _given(error: ErrorDetails) -> str:
 
 
 def _allowed(error: ErrorDetails) -> str:
+    if error["type"] == "missing":
+        return "this key is required"
     message = error["msg"]
     prefix = "Value error, "
     return message.removeprefix(prefix)
@@ -64,7 +66,9 @@ def _describe(errors: Iterable[ErrorDetails]) -> list[str]:
     for error in errors:
         key = _key(error["loc"], tags) if error["loc"] else f"{NAMESPACE}:<stack>"
         if error["type"] == "extra_forbidden":
-            lines.append(f"{key}: unknown key (given {_given(error)}); check the spelling in README's reference")
+            lines.append(
+                f"{key}: unknown key (given {_given(error)}); see the README's config reference"
+            )
             continue
         lines.append(f"{key}: given {_given(error)}; {_allowed(error)}")
     return lines
@@ -89,7 +93,8 @@ def parse_stack_config(
         missing = [k for k in config.secret_keys() if k not in secret]
         if missing:
             problems = [
-                f"{NAMESPACE}:{k}: not set as a secret; run `pulumi config set --secret {k} <value>`"
+                f"{NAMESPACE}:{k}: not set as a secret; "
+                f"run `pulumi config set --secret {k} <value>`"
                 for k in missing
             ]
             raise StackConfigError(stack, problems)

@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 from .base import DnsLabel, Duration, Model, SecretKey
 from .quantities import StorageQuantity
 
+Severity = Literal["critical", "warning", "info"]
+PAGED_AND_TICKETED: tuple[Severity, ...] = ("critical", "warning")
 ChartName = Literal["kube-prometheus-stack", "loki", "tempo", "alloy"]
 
 
@@ -16,7 +18,9 @@ class ChartSource(Model):
     """Where to fetch one chart from: a mirror, an OCI registry or a local path."""
 
     repository: str = Field(min_length=1, description="https://..., oci://... or a local directory")
-    version: str | None = Field(default=None, description="defaults to the pin in components/versions.py")
+    version: str | None = Field(
+        default=None, description="defaults to the pin in components/versions.py"
+    )
 
 
 class Retention(Model):
@@ -44,8 +48,8 @@ class Receiver(Model):
     name: DnsLabel
     type: Literal["slack", "pagerduty", "webhook"]
     secret: SecretKey = Field(description="config key holding the webhook URL or routing key")
-    severities: list[Literal["critical", "warning", "info"]] = Field(
-        default_factory=lambda: ["critical", "warning"], min_length=1
+    severities: list[Severity] = Field(
+        default_factory=lambda: list(PAGED_AND_TICKETED), min_length=1
     )
     channel: str | None = Field(default=None, description="Slack channel, e.g. #alerts")
 
@@ -66,10 +70,13 @@ class ObservabilityConfig(Model):
     retention: Retention = Field(default_factory=Retention)
     storage: Storage = Field(default_factory=Storage)
     charts: dict[ChartName, ChartSource] = Field(
-        default_factory=dict, description="per-chart repository/version overrides (mirrors, air-gap)"
+        default_factory=dict,
+        description="per-chart repository/version overrides (mirrors, air-gap)",
     )
     receivers: list[Receiver] = Field(default_factory=list)
-    grafana_host: str | None = Field(default=None, description="Ingress host for Grafana; none: port-forward")
+    grafana_host: str | None = Field(
+        default=None, description="Ingress host for Grafana; none: port-forward"
+    )
 
     @model_validator(mode="after")
     def _unique_receivers(self) -> ObservabilityConfig:

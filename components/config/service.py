@@ -88,7 +88,8 @@ class ServiceConfig(Model):
     log_level: Literal["debug", "info", "warn", "error"] = "info"
     trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
     needs_kubernetes_api: bool = Field(
-        default=False, description="mount a service-account token (off: the service never calls the API)"
+        default=False,
+        description="mount a service-account token (off: the service never calls the API)",
     )
 
     @model_validator(mode="after")

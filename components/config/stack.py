@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Model
 from .image import ImageConfig
@@ -26,13 +26,20 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     # Small and cheap: the whole observability stack within 2 vCPU / 4 GiB of requests.
     "dev": {
         "service": {"replicas": {"min": 1, "max": 3}},
-        "observability": {"profile": "small", "retention": {"metrics": "7d", "logs": "3d", "traces": "24h"}},
+        "observability": {
+            "profile": "small",
+            "retention": {"metrics": "7d", "logs": "3d", "traces": "24h"},
+        },
     },
     # Highly available: at least three replicas spread across zones, object storage for logs/traces.
     "prod": {
         "service": {
             "replicas": {"min": 3, "max": 12},
-            "resources": {"cpu_request": "250m", "memory_request": "128Mi", "memory_limit": "256Mi"},
+            "resources": {
+                "cpu_request": "250m",
+                "memory_request": "128Mi",
+                "memory_limit": "256Mi",
+            },
         },
         "observability": {
             "profile": "ha",
@@ -48,7 +55,9 @@ def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     merged = dict(defaults)
     for key, value in given.items():
         base = merged.get(key)
-        merged[key] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+        merged[key] = (
+            _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+        )
     return merged
 
 
@@ -76,18 +85,22 @@ class StackConfig(Model):
             merged["slos"] = default_slos(profile, name)
         return merged
 
-    @model_validator(mode="after")
-    def _targets_consistent(self) -> StackConfig:
-        names = [t.name for t in self.targets]
+    @field_validator("targets")
+    @classmethod
+    def _unique_target_names(cls, targets: list[TargetConfig]) -> list[TargetConfig]:
+        names = [t.name for t in targets]
         dupes = sorted({n for n in names if names.count(n) > 1})
-        problems = []
         if dupes:
-            problems.append(f"target names are not unique: {', '.join(dupes)}")
+            msg = f"target names are not unique: {', '.join(dupes)}"
+            raise ValueError(msg)
+        return targets
+
+    @model_validator(mode="after")
+    def _local_targets_only_locally(self) -> StackConfig:
         local = [t.name for t in self.targets if isinstance(t, LocalTarget)]
         if local and self.profile != "local":
-            problems.append(f"local targets ({', '.join(local)}) belong to the local profile only")
-        if problems:
-            raise ValueError("; ".join(problems))
+            msg = f"local targets ({', '.join(local)}) belong to the local profile only"
+            raise ValueError(msg)
         return self
 
     def secret_keys(self) -> list[str]:

@@ -29,7 +29,9 @@ class NodePoolConfig(Model):
 
     name: DnsLabel
     arch: Arch
-    instance_type: str = Field(min_length=1, description="EC2 type, GCE machine type or Azure VM size")
+    instance_type: str = Field(
+        min_length=1, description="EC2 type, GCE machine type or Azure VM size"
+    )
     min_size: int = Field(default=1, ge=0)
     max_size: int = Field(default=3, ge=1)
     desired_size: int | None = Field(default=None, ge=0)
@@ -39,7 +41,10 @@ class NodePoolConfig(Model):
         if self.min_size > self.max_size:
             msg = f"min_size ({self.min_size}) is greater than max_size ({self.max_size})"
             raise ValueError(msg)
-        if self.desired_size is not None and not self.min_size <= self.desired_size <= self.max_size:
+        if (
+            self.desired_size is not None
+            and not self.min_size <= self.desired_size <= self.max_size
+        ):
             msg = f"desired_size ({self.desired_size}) is outside [min_size, max_size]"
             raise ValueError(msg)
         return self
@@ -68,7 +73,9 @@ class LocalTarget(Model):
     mode: Literal["auto", "cluster", "render"] = "auto"
     kubeconfig_context: str | None = None
     render_dir: str = "out/local"
-    registry: str = Field(default="127.0.0.1:5001", pattern=r"^(127\.0\.0\.1|localhost):[0-9]{2,5}$")
+    registry: str = Field(
+        default="127.0.0.1:5001", pattern=r"^(127\.0\.0\.1|localhost):[0-9]{2,5}$"
+    )
 
 
 class ExistingTarget(Model):
@@ -76,7 +83,9 @@ class ExistingTarget(Model):
 
     cloud: Literal["existing"]
     name: DnsLabel
-    kubeconfig_secret: SecretKey = Field(description="config key holding the kubeconfig, set with --secret")
+    kubeconfig_secret: SecretKey = Field(
+        description="config key holding the kubeconfig, set with --secret"
+    )
     context: str | None = None
     registry: RegistryCredentials
 
@@ -94,7 +103,9 @@ class AwsTarget(Model):
         description="CIDRs allowed to reach the public API endpoint; empty means private only",
     )
     node_pools: list[NodePoolConfig] = Field(min_length=1)
-    keep_releases: int = Field(default=30, ge=1, description="tagged images ECR keeps per repository")
+    keep_releases: int = Field(
+        default=30, ge=1, description="tagged images ECR keeps per repository"
+    )
 
 
 class GcpTarget(Model):

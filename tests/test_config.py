@@ -1,0 +1,343 @@
+"""Committed stacks parse; bad config fails with ONE message naming every bad key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
+from components.config.loader import decode_pulumi_config
+from components.config.quantities import mebibytes, millicores, parse_quantity
+
+REPO = Path(__file__).resolve().parent.parent
+STACKS = ("local", "dev", "prod")
+
+
+def stack_raw(stack: str) -> dict[str, Any]:
+    data = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
+    return {k.split(":", 1)[1]: v for k, v in data["config"].items() if k.startswith("gantry:")}
+
+
+def problems_of(raw: dict[str, Any], stack: str = "dev") -> list[str]:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(raw, stack)
+    return caught.value.problems
+
+
+def dev() -> dict[str, Any]:
+    return copy.deepcopy(stack_raw("dev"))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_committed_stack_parses(stack: str) -> None:
+    config = parse_stack_config(stack_raw(stack), stack)
+    assert config.profile == stack
+    assert config.targets, "every stack has at least one target"
+    assert config.policy.pack_config == f"policies/config/{stack}.json"
+
+
+def test_prod_fans_out_to_at_least_two_clouds() -> None:
+    config = parse_stack_config(stack_raw("prod"), "prod")
+    assert len({t.cloud for t in config.targets}) >= 2
+
+
+def test_profile_defaults_apply_and_stack_file_wins() -> None:
+    prod = parse_stack_config(stack_raw("prod"), "prod")
+    assert prod.service.replicas.min >= 3, "prod runs at least three replicas"
+    assert prod.observability.profile == "ha"
+    assert (
+        prod.observability.retention.metrics
+        == PROFILE_DEFAULTS["prod"]["observability"]["retention"]["metrics"]
+    )
+    raw = stack_raw("prod")
+    raw["service"]["replicas"] = {"min": 4, "max": 8}
+    assert parse_stack_config(raw, "prod").service.replicas.min == 4
+
+
+def test_default_slos_per_profile() -> None:
+    dev_config = parse_stack_config(stack_raw("dev"), "dev")
+    prod_config = parse_stack_config(stack_raw("prod"), "prod")
+    assert {s.kind for s in prod_config.slos} == {"availability", "latency"}
+    assert max(s.objective for s in prod_config.slos) > max(s.objective for s in dev_config.slos)
+
+
+def test_secret_keys_must_be_secret() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(stack_raw("dev"), "dev", secret_keys=[])
+    assert caught.value.problems == [
+        "gantry:devSlackWebhookUrl: not set as a secret; run "
+        "`pulumi config set --secret devSlackWebhookUrl <value>`"
+    ]
+    raw = stack_raw("dev") | {"devSlackWebhookUrl": "https://hooks.example/x"}
+    config = parse_stack_config(raw, "dev", secret_keys=["devSlackWebhookUrl"])
+    assert "https://hooks.example/x" not in config.model_dump_json(), (
+        "secret values never enter the model"
+    )
+
+
+def test_decode_pulumi_config_keeps_only_gantry_keys() -> None:
+    decoded = decode_pulumi_config(
+        {"gantry:profile": "dev", "gantry:targets": '[{"name": "a"}]', "aws:region": "eu-west-1"}
+    )
+    assert decoded == {"profile": "dev", "targets": [{"name": "a"}]}
+
+
+# --- bad config: each case names the key, the value given and what is allowed -------------
+
+
+def _set(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    node: Any = raw
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
+    last = parts[-1]
+    if last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return raw
+
+
+BAD_CASES: list[tuple[str, str, Any, str, str]] = [
+    # (id, path to set, value, key named in the message, words of what is allowed)
+    ("unknown-cloud", "targets.0.cloud", "digitalocean", "gantry:targets[0]", "'aws'"),
+    (
+        "negative-min-replicas",
+        "service.replicas.min",
+        -1,
+        "gantry:service.replicas.min",
+        "greater than or equal to 1",
+    ),
+    (
+        "min-over-max",
+        "service.replicas",
+        {"min": 5, "max": 2},
+        "gantry:service.replicas",
+        "min (5) is greater than max (2)",
+    ),
+    (
+        "bad-cpu",
+        "service.resources.cpu_request",
+        "lots",
+        "gantry:service.resources.cpu_request",
+        "not a Kubernetes quantity",
+    ),
+    (
+        "cpu-in-bytes",
+        "service.resources.cpu_request",
+        "512Mi",
+        "gantry:service.resources.cpu_request",
+        "byte suffix",
+    ),
+    (
+        "bad-memory",
+        "service.resources.memory_limit",
+        "12XB",
+        "gantry:service.resources.memory_limit",
+        "not a Kubernetes quantity",
+    ),
+    (
+        "memory-in-millis",
+        "service.resources.memory_request",
+        "500m",
+        "gantry:service.resources.memory_request",
+        "below 4Mi",
+    ),
+    (
+        "limit-below-request",
+        "service.resources",
+        {"memory_request": "256Mi", "memory_limit": "128Mi"},
+        "gantry:service.resources",
+        "below memory_request",
+    ),
+    (
+        "unknown-platform",
+        "image.platforms",
+        ["linux/amd64", "linux/s390x"],
+        "gantry:image.platforms[1]",
+        "'linux/arm64'",
+    ),
+    (
+        "duplicate-platform",
+        "image.platforms",
+        ["linux/amd64", "linux/amd64"],
+        "gantry:image.platforms",
+        "more than once",
+    ),
+    (
+        "slo-objective-one",
+        "slos",
+        [{"name": "availability", "kind": "availability", "objective": 1.0}],
+        "gantry:slos[0].objective",
+        "less than 1",
+    ),
+    (
+        "slo-objective-zero",
+        "slos",
+        [{"name": "availability", "kind": "availability", "objective": 0}],
+        "gantry:slos[0].objective",
+        "greater than 0",
+    ),
+    (
+        "latency-slo-off-bucket",
+        "slos",
+        [
+            {
+                "name": "latency",
+                "kind": "latency",
+                "objective": 0.99,
+                "latency_threshold_seconds": 0.3,
+            }
+        ],
+        "gantry:slos[0]",
+        "not a histogram bucket bound",
+    ),
+    (
+        "missing-region",
+        "targets.0.region",
+        None,
+        "gantry:targets[0].region",
+        "this key is required",
+    ),
+    (
+        "bad-region",
+        "targets.0.region",
+        "Europe West",
+        "gantry:targets[0].region",
+        "should match pattern",
+    ),
+    (
+        "bad-cidr",
+        "targets.0.api_public_cidrs",
+        ["10.0.0.1/8"],
+        "gantry:targets[0].api_public_cidrs[0]",
+        "host bits set",
+    ),
+    (
+        "node-pool-min-over-max",
+        "targets.0.node_pools.0.min_size",
+        9,
+        "gantry:targets[0].node_pools[0]",
+        "greater than max_size",
+    ),
+    (
+        "unknown-arch",
+        "targets.0.node_pools.0.arch",
+        "riscv64",
+        "gantry:targets[0].node_pools[0].arch",
+        "'amd64' or 'arm64'",
+    ),
+    ("default-namespace", "service.namespace", "default", "gantry:service", "reserved"),
+    ("bad-name", "service.name", "Hello_World", "gantry:service.name", "should match pattern"),
+    (
+        "bad-log-level",
+        "service.log_level",
+        "verbose",
+        "gantry:service.log_level",
+        "'debug', 'info', 'warn' or 'error'",
+    ),
+    (
+        "bad-retention",
+        "observability.retention.metrics",
+        "two weeks",
+        "gantry:observability.retention.metrics",
+        "Prometheus-style duration",
+    ),
+    ("unknown-profile", "profile", "staging", "gantry:profile", "'local', 'dev' or 'prod'"),
+    ("unknown-key", "servcie", {"replicas": 2}, "gantry:servcie", "unknown key"),
+    ("unknown-nested-key", "service.replica", 2, "gantry:service.replica", "unknown key"),
+    (
+        "bad-receiver-type",
+        "observability.receivers.0.type",
+        "email",
+        "gantry:observability.receivers[0].type",
+        "'slack', 'pagerduty' or 'webhook'",
+    ),
+    (
+        "ingress-without-host",
+        "service.ingress",
+        {"enabled": True},
+        "gantry:service.ingress",
+        "host is required",
+    ),
+    ("port-privileged", "service.port", 80, "gantry:service.port", "greater than or equal to 1024"),
+    ("bad-version", "image.version", "latest", "gantry:image.version", "should match pattern"),
+    (
+        "bad-chart-name",
+        "observability.charts",
+        {"promtail": {"repository": "oci://mirror/charts"}},
+        "gantry:observability.charts.promtail",
+        "'kube-prometheus-stack', 'loki', 'tempo' or 'alloy'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key", "allowed"), [c[1:] for c in BAD_CASES], ids=[c[0] for c in BAD_CASES]
+)
+def test_bad_config_names_key_and_allowed(path: str, value: Any, key: str, allowed: str) -> None:
+    raw = dev()
+    if value is None:
+        parent_path, _, leaf = path.rpartition(".")
+        node: Any = raw
+        for part in parent_path.split("."):
+            node = node[int(part)] if part.isdigit() else node[part]
+        del node[leaf]
+    else:
+        _set(raw, path, value)
+    problems = problems_of(raw)
+    matching = [p for p in problems if p.startswith(f"{key}:")]
+    assert matching, f"no problem names {key}; got {problems}"
+    assert any(allowed in p for p in matching), f"{matching} does not say {allowed!r}"
+    assert all("given" in p for p in matching), "every problem says what was given"
+
+
+def test_duplicate_target_names() -> None:
+    raw = stack_raw("prod")
+    raw["targets"][1]["name"] = raw["targets"][0]["name"]
+    problems = problems_of(raw, "prod")
+    assert len(problems) == 1
+    assert problems[0].startswith("gantry:targets: given ")
+    assert problems[0].endswith("target names are not unique: aws-prod")
+
+
+def test_local_target_outside_local_profile() -> None:
+    raw = dev()
+    raw["targets"].append({"name": "laptop", "cloud": "local"})
+    assert any("belong to the local profile only" in p for p in problems_of(raw))
+
+
+def test_every_bad_key_in_one_message() -> None:
+    raw = dev()
+    raw["service"]["replicas"] = {"min": 0, "max": 2}
+    raw["service"]["resources"] = {"cpu_request": "fast"}
+    raw["image"] = {"platforms": ["windows/amd64"]}
+    raw["targets"][0]["region"] = "mars"
+    raw["colour"] = "blue"
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(raw, "dev")
+    message = str(caught.value)
+    assert message.startswith("invalid config for stack 'dev' (5 problems):")
+    for key in (
+        "gantry:service.replicas.min",
+        "gantry:service.resources.cpu_request",
+        "gantry:image.platforms[0]",
+        "gantry:targets[0].region",
+        "gantry:colour",
+    ):
+        assert f"  - {key}: " in message, f"{key} missing from:\n{message}"
+    assert '"fast"' in message and '"mars"' in message, "the values given are quoted"
+
+
+def test_quantities() -> None:
+    assert millicores("250m") == 250
+    assert millicores("2") == 2000
+    assert mebibytes("1Gi") == 1024
+    assert mebibytes("512Mi") == 512
+    assert parse_quantity("1k") == 1000
+    with pytest.raises(ValueError, match="not a Kubernetes quantity"):
+        parse_quantity("1.5.3Gi")
