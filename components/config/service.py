@@ -91,6 +91,11 @@ class ServiceConfig(Model):
         default=False,
         description="mount a service-account token (off: the service never calls the API)",
     )
+    zone_spread: Literal["preferred", "required"] = Field(
+        default="preferred",
+        description="spread across zones: required (DoNotSchedule) keeps a replica in every zone "
+        "at the cost of Pending pods when a zone is full; preferred (ScheduleAnyway) never blocks",
+    )
 
     @model_validator(mode="after")
     def _namespace_is_ours(self) -> ServiceConfig:

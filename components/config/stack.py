@@ -35,6 +35,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "prod": {
         "service": {
             "replicas": {"min": 3, "max": 12},
+            "zone_spread": "required",
             "resources": {
                 "cpu_request": "250m",
                 "memory_request": "128Mi",
