@@ -1,0 +1,372 @@
+"""The delivery workflows: lint-clean, pinned, least-privilege, policy-enforced, serialised.
+
+Each check names the workflow and job it blames. The workflows are read as data;
+actionlint (built from its Go module by scripts/install-actionlint.sh) checks what
+GitHub itself would reject, plus shellcheck on the run scripts when it is installed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.workflows_support import (
+    OIDC_ACTIONS,
+    REPO,
+    SHA_PIN,
+    VERSION_COMMENT,
+    WORKFLOWS,
+    action_files,
+    action_name,
+    actionlint_path,
+    expanded_steps,
+    job_ops,
+    load_yaml,
+    local_action,
+    mutates,
+    pinned_actionlint_version,
+    triggers,
+    uses_oidc,
+    workflow_files,
+)
+
+EXPECTED_WORKFLOWS = {"pr.yml", "main.yml", "promote.yml", "drift.yml"}
+ALL_YAML = workflow_files() + action_files()
+
+
+def _jobs(path: Path) -> dict[str, dict[str, Any]]:
+    jobs = load_yaml(path).get("jobs")
+    assert isinstance(jobs, dict) and jobs, f"{path.name}: no jobs"
+    return jobs
+
+
+def _all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(p.name, name, job) for p in workflow_files() for name, job in _jobs(p).items()]
+
+
+def _job_params() -> list[Any]:
+    return [pytest.param(w, n, j, id=f"{w}:{n}") for w, n, j in _all_jobs()]
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(REPO))
+
+
+def test_the_four_delivery_workflows_exist() -> None:
+    assert {p.name for p in workflow_files()} >= EXPECTED_WORKFLOWS
+
+
+# --- actionlint -------------------------------------------------------------------------
+
+
+def _actionlint() -> Path:
+    binary = actionlint_path()
+    assert binary.is_file(), (
+        f"actionlint is missing at {binary}: run scripts/install-actionlint.sh "
+        "(make test-workflows does)"
+    )
+    return binary
+
+
+def test_actionlint_is_the_pinned_version() -> None:
+    out = subprocess.run(
+        [str(_actionlint()), "-version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.splitlines()[0].strip() == pinned_actionlint_version()
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    files = [str(p) for p in workflow_files()]
+    result = subprocess.run(
+        [str(_actionlint()), "-no-color", *files],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, f"actionlint found problems:\n{result.stdout}{result.stderr}"
+
+
+def test_actionlint_really_lints(tmp_path: Path) -> None:
+    """A control: the same binary rejects a workflow with known mistakes."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions:\n"
+        "      id-tokens: write\n    steps:\n      - run: echo ${{ github.nope }}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [str(_actionlint()), "-no-color", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "id-tokens" in result.stdout
+    assert "nope" in result.stdout
+
+
+# --- pinning ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ALL_YAML, ids=_id)
+def test_every_remote_action_is_pinned_by_commit_sha(path: Path) -> None:
+    found = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = re.match(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$", line)
+        if not match:
+            continue
+        ref = match.group("ref").strip("'\"")
+        if ref.startswith("./"):
+            assert local_action(ref) is not None, f"{_id(path)}:{number}: {ref} not found"
+            continue
+        found += 1
+        assert SHA_PIN.match(ref), f"{_id(path)}:{number}: {ref} is not pinned by a 40-hex SHA"
+        assert VERSION_COMMENT.search(match.group("rest")), (
+            f"{_id(path)}:{number}: {ref} needs a '# vX.Y.Z' comment naming the release"
+        )
+    if path.name in EXPECTED_WORKFLOWS or path.parent.name == "setup-gantry":
+        assert found, f"{_id(path)}: no remote action found: the pin check saw nothing"
+
+
+def test_the_same_action_is_pinned_to_one_sha_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in ALL_YAML:
+        for ref in re.findall(r"uses:\s*([\w.-]+/[\w./-]+@[0-9a-f]{40})", path.read_text()):
+            name, sha = ref.split("@")
+            pins.setdefault(action_name(name), set()).add(sha)
+    mixed = {name: shas for name, shas in pins.items() if len(shas) > 1}
+    assert not mixed, f"actions pinned to more than one commit: {mixed}"
+    assert "pulumi/actions" in pins
+
+
+# --- permissions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=_id)
+def test_top_level_permissions_are_contents_read(path: Path) -> None:
+    assert load_yaml(path).get("permissions") == {"contents": "read"}, (
+        f"{path.name}: top-level permissions must be exactly 'contents: read'"
+    )
+
+
+def test_no_blanket_permissions_anywhere() -> None:
+    for path in workflow_files():
+        text = path.read_text(encoding="utf-8")
+        assert "write-all" not in text and "read-all" not in text, path.name
+
+
+def _writes(job: dict[str, Any]) -> set[str]:
+    perms = job.get("permissions") or {}
+    assert isinstance(perms, dict), f"job permissions must be a mapping, got {perms!r}"
+    return {scope for scope, level in perms.items() if level == "write"}
+
+
+def _posts_pr_comment(job: dict[str, Any]) -> bool:
+    for step in expanded_steps(job.get("steps", [])):
+        with_ = step.get("with") or {}
+        if "upsertComment" in str(with_.get("script", "")):
+            return True
+        if (
+            action_name(str(step.get("uses", ""))) == "pulumi/actions"
+            and str(with_.get("comment-on-pr", "false")).lower() == "true"
+        ):
+            return True
+    return False
+
+
+def _manages_issues(job: dict[str, Any]) -> bool:
+    return any(
+        "syncDriftIssue" in str((step.get("with") or {}).get("script", ""))
+        for step in expanded_steps(job.get("steps", []))
+    )
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), _job_params())
+def test_job_permissions_are_only_what_the_job_uses(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    where = f"{workflow} job '{name}'"
+    writes = _writes(job)
+    assert ("id-token" in writes) == uses_oidc(job), (
+        f"{where}: id-token: write must be granted exactly when the job logs in with OIDC"
+    )
+    assert ("pull-requests" in writes) == _posts_pr_comment(job), (
+        f"{where}: pull-requests: write only where a PR comment is posted"
+    )
+    assert ("issues" in writes) == _manages_issues(job), (
+        f"{where}: issues: write only where the drift issue is managed"
+    )
+    if "issues" in writes:
+        assert workflow == "drift.yml", f"{where}: issues: write belongs to drift.yml only"
+    extra = writes - {"id-token", "pull-requests", "issues"}
+    assert not extra, f"{where}: unexpected write scopes {sorted(extra)}"
+    perms = job.get("permissions")
+    if perms is not None:
+        assert perms.get("contents") == "read", f"{where}: job permissions must keep contents: read"
+
+
+def test_oidc_is_actually_used_somewhere() -> None:
+    """Guards the check above: it must see OIDC logins, through the local action too."""
+    oidc_jobs = [(w, n) for w, n, job in _all_jobs() if uses_oidc(job)]
+    assert ("pr.yml", "preview") in oidc_jobs
+    assert ("main.yml", "up-dev") in oidc_jobs
+    assert ("promote.yml", "up-prod") in oidc_jobs
+    assert ("drift.yml", "drift") in oidc_jobs
+
+
+# --- no long-lived keys ----------------------------------------------------------------
+
+KEY_INPUTS = {"aws-access-key-id", "aws-secret-access-key", "credentials_json", "creds"}
+ALLOWED_SECRETS = {"PULUMI_ACCESS_TOKEN", "GITHUB_TOKEN"}
+
+
+@pytest.mark.parametrize("path", ALL_YAML, ids=_id)
+def test_cloud_access_is_oidc_only(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    secrets = set(re.findall(r"secrets\.([A-Za-z0-9_]+)", text))
+    assert secrets <= ALLOWED_SECRETS, f"{_id(path)}: secrets other than tokens: {secrets}"
+    data = load_yaml(path)
+    steps: list[dict[str, Any]] = []
+    for job in (data.get("jobs") or {}).values():
+        steps += list(job.get("steps", []))
+    steps += list((data.get("runs") or {}).get("steps", []))
+    for step in steps:
+        if action_name(str(step.get("uses", ""))) in OIDC_ACTIONS:
+            used = set(step.get("with") or {}) & KEY_INPUTS
+            assert not used, f"{_id(path)}: {step.get('uses')} gets key inputs {used}"
+
+
+# --- policy pack -----------------------------------------------------------------------
+
+
+def _stack_token(value: str) -> str:
+    """Normalise how a step names its stack: '$STACK', '${{ matrix.stack }}' or 'dev'."""
+    return value.replace('"', "").strip()
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), _job_params())
+def test_every_preview_and_up_enforces_the_policy_pack_with_its_stack_config(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    where = f"{workflow} job '{name}'"
+    for op in job_ops(job):
+        if op.command not in {"preview", "up", "update"}:
+            continue
+        if op.source == "make":
+            makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+            recipe = re.search(rf"^{op.command}:.*?(?=^\S|\Z)", makefile, re.S | re.M)
+            assert recipe and "--policy-pack policies" in recipe.group(0), (
+                f"{where}: make {op.command} must pass --policy-pack policies"
+            )
+            continue
+        assert op.stack, f"{where}: pulumi {op.command} without an explicit stack"
+        assert op.policy_packs == ("policies",), (
+            f"{where}: pulumi {op.command} must run the 'policies' pack, got {op.policy_packs}"
+        )
+        stack = _stack_token(op.stack)
+        assert [_stack_token(c) for c in op.policy_pack_configs] == [
+            f"policies/config/{stack}.json"
+        ], f"{where}: pulumi {op.command} must use policies/config/<its stack>.json"
+
+
+def test_the_policy_check_sees_every_preview_and_up() -> None:
+    """Guards the check above against a detector that finds nothing."""
+    seen = {
+        (workflow, name, op.command, _stack_token(op.stack))
+        for workflow, name, job in _all_jobs()
+        for op in job_ops(job)
+    }
+    assert ("pr.yml", "preview", "preview", "$STACK") in seen
+    assert ("main.yml", "up-dev", "up", "dev") in seen
+    assert ("main.yml", "preview-prod", "preview", "prod") in seen
+    assert ("promote.yml", "preview-prod", "preview", "prod") in seen
+    assert ("promote.yml", "up-prod", "up", "prod") in seen
+    assert ("drift.yml", "drift", "refresh", "$STACK") in seen
+
+
+# --- concurrency -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), _job_params())
+def test_every_job_that_mutates_a_stack_holds_that_stacks_lock(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    where = f"{workflow} job '{name}'"
+    for op in job_ops(job):
+        if not mutates(op):
+            continue
+        concurrency = job.get("concurrency")
+        assert isinstance(concurrency, dict), f"{where}: mutates {op.stack} without concurrency"
+        assert concurrency.get("group") == f"gantry-stack-{op.stack}", (
+            f"{where}: group must be gantry-stack-{op.stack} (shared by every writer)"
+        )
+        assert concurrency.get("cancel-in-progress") is False, (
+            f"{where}: an update must never be cancelled midway"
+        )
+        environment = job.get("environment") or {}
+        env_name = environment.get("name") if isinstance(environment, dict) else environment
+        expected = "production" if op.stack == "prod" else op.stack
+        assert env_name == expected, f"{where}: {op.command} {op.stack} runs in '{expected}'"
+
+
+def test_drift_check_never_mutates() -> None:
+    ops = [
+        op for _, _, job in [j for j in _all_jobs() if j[0] == "drift.yml"] for op in job_ops(job)
+    ]
+    assert ops, "drift.yml runs no Pulumi command"
+    assert all(op.command == "refresh" and "--preview-only" in op.flags for op in ops)
+    assert not any(mutates(op) for op in ops)
+
+
+# --- the flow --------------------------------------------------------------------------
+
+
+def test_triggers() -> None:
+    on = {p.name: triggers(load_yaml(p)) for p in workflow_files()}
+    assert "pull_request" in on["pr.yml"]
+    assert on["main.yml"]["push"]["branches"] == ["main"]
+    assert on["promote.yml"]["push"]["tags"] == ["v*"]
+    assert "workflow_dispatch" in on["promote.yml"]
+    assert on["drift.yml"]["schedule"], "drift.yml needs a nightly schedule"
+
+
+def test_pr_runs_tests_before_previewing_only_affected_stacks() -> None:
+    jobs = _jobs(WORKFLOWS / "pr.yml")
+    assert any("make test" in str(s.get("run", "")) for s in jobs["test"]["steps"])
+    preview = jobs["preview"]
+    assert set(preview["needs"]) == {"test", "changes"}
+    assert "needs.changes.outputs.stacks" in str(preview["strategy"]["matrix"]["stack"])
+    affected = str(jobs["changes"]["steps"])
+    assert "affected_stacks.py" in affected
+    assert "fetch-depth" in affected, "the diff against the base needs history"
+    fail = [s for s in preview["steps"] if "exit 1" in str(s.get("run", ""))]
+    assert fail and fail[-1]["if"] == "steps.preview.outputs.exit-code != '0'", (
+        "pr.yml preview: the job must fail when the preview (policy) fails"
+    )
+
+
+def test_main_deploys_dev_then_previews_prod() -> None:
+    jobs = _jobs(WORKFLOWS / "main.yml")
+    assert jobs["up-dev"]["needs"] == "test"
+    assert jobs["preview-prod"]["needs"] == "up-dev"
+
+
+def test_promotion_deploys_the_commit_that_passed_dev_behind_review() -> None:
+    jobs = _jobs(WORKFLOWS / "promote.yml")
+    guard = str(jobs["passed-dev"]["steps"])
+    assert "hasSuccessfulDeployment" in guard and "environment: 'dev'" in guard
+    assert jobs["passed-dev"]["permissions"].get("deployments") == "read"
+    up = jobs["up-prod"]
+    assert set(up["needs"]) == {"passed-dev", "preview-prod"}
+    assert up["environment"]["name"] == "production"
+    checkout = up["steps"][0]
+    assert checkout["with"]["ref"] == "${{ needs.passed-dev.outputs.sha }}", (
+        "promote.yml up-prod must check out exactly the verified commit"
+    )
