@@ -85,6 +85,16 @@ class Recording:
             ):
                 yield r
 
+    def plaintext(self, needle: str) -> list[str]:
+        """Where `needle` appears NOT wrapped as a secret: resource inputs, outputs, exports."""
+        found = []
+        for r in self.resources:
+            found += [f"{r.name}.inputs{p}" for p in plaintext_paths(r.inputs, needle)]
+        for urn, outs in self.outputs.items():
+            found += [f"{urn}.outputs{p}" for p in plaintext_paths(outs, needle)]
+        found += [f"export{p}" for p in plaintext_paths(self.exports, needle)]
+        return found
+
     def component_outputs(self, component: Registered) -> dict[str, Any]:
         return self.outputs.get(component.urn, {})
 
@@ -92,6 +102,19 @@ class Recording:
 def is_secret(value: Any) -> bool:
     """True for a value the engine would store encrypted."""
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == SECRET_SIG
+
+
+def plaintext_paths(value: Any, needle: str, path: str = "") -> list[str]:
+    """Paths at which `needle` occurs outside any secret wrapper."""
+    if is_secret(value):
+        return []
+    if isinstance(value, str):
+        return [path or "."] if needle in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in plaintext_paths(v, needle, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in plaintext_paths(v, needle, f"{path}[{i}]")]
+    return []
 
 
 def unwrap(value: Any) -> Any:
