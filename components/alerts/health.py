@@ -171,7 +171,7 @@ def kubernetes_group(scope: AlertScope, t: HealthThresholds) -> RuleGroup:
                 ),
                 for_="15m",
                 severity="warning",
-                summary=f"A container is CPU-throttled over {_pct(t.cpu_throttled_ratio)} of the time",
+                summary=f"A container is CPU-throttled {_pct(t.cpu_throttled_ratio)}+ of the time",
                 description=(
                     "Container {{ $labels.container }} of pod {{ $labels.namespace }}/"
                     "{{ $labels.pod }} was throttled in {{ $value | humanizePercentage }} "
