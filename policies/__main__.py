@@ -1,0 +1,30 @@
+"""Entry point the Pulumi engine runs: serve gantry's policies (never returns).
+
+Pack-wide settings can also come from the file named by GANTRY_POLICY_SETTINGS
+(same JSON as ``python -m gantry_policies.config``); ``--policy-pack-config``
+values override them per policy.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from gantry_policies import POLICIES, RULES
+from gantry_policies.settings import expand
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+
+def _initial_config() -> dict[str, object] | None:
+    path = os.environ.get("GANTRY_POLICY_SETTINGS")
+    if not path:
+        return None
+    settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
+
+
+PolicyPack(
+    name="gantry",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=POLICIES,
+    initial_config=_initial_config(),  # type: ignore[arg-type]
+)

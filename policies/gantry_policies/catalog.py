@@ -1,0 +1,30 @@
+"""Every gantry rule, in table order. Importing this starts nothing."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import pod_security
+from .rule import Rule, to_policy
+
+
+def _families() -> list[list[Rule]]:
+    families = [pod_security.RULES]
+    # Later families register themselves here, in table order.
+    from . import apis, aws, azure, gcp, images, network, rbac, supply_chain, workload
+
+    families += [workload.RULES, images.RULES, network.RULES, rbac.RULES, apis.RULES]
+    families += [aws.RULES, gcp.RULES, azure.RULES, supply_chain.RULES]
+    return families
+
+
+_FAMILY_ORDER = "KAGZS"  # the order of REFERENCE.md section 6
+
+
+def _order(rule: Rule) -> tuple[int, int, str]:
+    prefix = rule.id.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return (_FAMILY_ORDER.index(prefix[0]), int(prefix[1:]), rule.id)
+
+
+RULES: list[Rule] = sorted((r for family in _families() for r in family), key=_order)
+POLICIES: list[Policy] = [to_policy(r) for r in RULES if r.scope != "ci"]

@@ -1,0 +1,24 @@
+"""Small Kubernetes facts shared by the workload rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .rule import Resource
+from .values import get
+
+
+def labels(resource: Resource) -> dict[str, Any]:
+    value = resource.get("metadata", "labels")
+    return value if isinstance(value, dict) else {}
+
+
+def is_chart_object(resource: Resource) -> bool:
+    """True for objects a Helm chart rendered (helm.v4.Chart keeps the chart's labels)."""
+    found = labels(resource)
+    return "helm.sh/chart" in found or found.get("app.kubernetes.io/managed-by") == "Helm"
+
+
+def pod_labels(template_metadata: dict[str, Any]) -> dict[str, Any]:
+    value = get(template_metadata, "labels")
+    return value if isinstance(value, dict) else {}

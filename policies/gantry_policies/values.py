@@ -1,0 +1,138 @@
+"""Reading engine property bags without tripping over preview unknowns.
+
+pulumi-policy hands validators a proxy that raises ``UnknownValueError`` on any
+unknown value. A rule that lets that escape stops at the first unknown and the
+SDK downgrades it to an advisory note, so known violations next to it go
+unreported. Here unknowns become the ``UNKNOWN`` sentinel instead, so a rule can
+check everything known and say precisely which field it could not verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
+
+Path = tuple[str | int, ...]
+
+
+class Unknown:
+    """A value the engine cannot know until ``pulumi up`` (one shared instance)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN: Final = Unknown()
+
+
+def is_unknown(value: object) -> bool:
+    """True for our sentinel and for the engine's raw sentinel strings."""
+    return value is UNKNOWN or (isinstance(value, str) and value in _SENTINELS)
+
+
+def child(node: Any, key: str | int) -> Any:
+    """One step down ``node``; None when absent, UNKNOWN when unknown."""
+    if node is None or node is UNKNOWN:
+        return node
+    try:
+        if isinstance(node, Mapping):
+            if key not in node:
+                return None
+            value = node[key]
+        elif isinstance(node, Sequence) and not isinstance(node, str) and isinstance(key, int):
+            if key >= len(node):
+                return None
+            value = node[key]
+        else:
+            return None
+    except UnknownValueError:
+        return UNKNOWN
+    return UNKNOWN if is_unknown(value) else value
+
+
+def get(node: Any, *path: str | int) -> Any:
+    """Walk ``path`` from ``node``; None when any step is absent, UNKNOWN when unknown."""
+    for key in path:
+        node = child(node, key)
+        if node is None or node is UNKNOWN:
+            return node
+    return node
+
+
+def plain(node: Any) -> Any:
+    """Deep copy into dicts/lists with UNKNOWN in place of every unknown value."""
+    if is_unknown(node):
+        return UNKNOWN
+    if isinstance(node, Mapping):
+        return {str(k): plain(child(node, k)) for k in list(node)}
+    if isinstance(node, Sequence) and not isinstance(node, str | bytes):
+        return [plain(child(node, i)) for i in range(len(node))]
+    return node
+
+
+def unknown_paths(node: Any, prefix: Path = ()) -> Iterator[Path]:
+    """Every path under ``node`` (a ``plain`` tree) whose value is UNKNOWN."""
+    if node is UNKNOWN:
+        yield prefix
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from unknown_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from unknown_paths(value, (*prefix, index))
+
+
+def dotted(path: Path) -> str:
+    """Render a path the way kubectl explains fields: ``spec.containers[0].image``."""
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return out
+
+
+def as_list(value: Any) -> list[Any]:
+    """A known list, or [] for None/UNKNOWN/other (callers check UNKNOWN first)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [child(value, i) for i in range(len(value))]
+    return []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A known mapping as a dict, or {} for anything else."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): child(value, k) for k in list(value)}
+    return {}

@@ -1,0 +1,378 @@
+"""K11, K14-K18, K20: how workloads run (filesystem, resources, probes, identity, secrets)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from pulumi_policy import Severity
+
+from .kube import is_chart_object, pod_labels
+from .podspec import WORKLOAD_TYPES, PodTemplate, pod_template
+from .rule import ADVISORY, MANDATORY, Finding, Resource, Rule, cannot_verify, violation
+from .settings import Settings
+from .values import UNKNOWN, dotted
+
+_WORKLOADS = tuple(sorted(WORKLOAD_TYPES))
+_KINDS = "Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob"
+SECRET_NAME: Final = re.compile(
+    r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|dsn|conn(ection)?[_-]?string)",
+    re.IGNORECASE,
+)
+_CLUSTER_SCOPED: Final = frozenset(
+    {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver", "CSINode",
+        "VolumeAttachment", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
+        "ClusterIssuer", "ClusterImagePolicy", "ClusterPolicy", "ComponentStatus",
+    }
+)  # fmt: skip
+
+
+def _containers(
+    template: PodTemplate, include_init: bool = True
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(path, container) pairs; ephemeral containers are debug sessions and not checked here."""
+    fields = ("initContainers", "containers") if include_init else ("containers",)
+    for field_name in fields:
+        items = template.spec.get(field_name)
+        if items is UNKNOWN:
+            yield template.field_path(("spec", field_name)), {"__unknown__": True}
+            continue
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            path = template.field_path(("spec", field_name, index))
+            yield path, item if isinstance(item, dict) else {"__unknown__": True}
+
+
+def _cname(container: dict[str, Any]) -> str:
+    return str(container.get("name", "?"))
+
+
+def _template(resource: Resource) -> PodTemplate | None:
+    return pod_template(resource.type, resource.props)
+
+
+def _value(container: dict[str, Any], *path: str) -> Any:
+    node: Any = container
+    for key in path:
+        if node is UNKNOWN or not isinstance(node, dict):
+            return node if node is UNKNOWN else None
+        node = node.get(key)
+    return node
+
+
+def _read_only_root(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    template = _template(resource)
+    if template is None:
+        return
+    for path, c in _containers(template):
+        value = (
+            UNKNOWN
+            if c.get("__unknown__")
+            else _value(c, "securityContext", "readOnlyRootFilesystem")
+        )
+        if value is UNKNOWN:
+            yield cannot_verify(
+                f"{path}.securityContext.readOnlyRootFilesystem", subject=resource.display
+            )
+        elif value is not True:
+            yield violation(
+                f'{resource.display}: container "{_cname(c)}" must set securityContext.readOnlyRootFilesystem=true'
+                " (mount an emptyDir where it writes)."
+            )
+
+
+def _first_party_only(check: Any) -> Any:
+    def wrapped(resource: Resource, settings: Settings) -> Iterable[Finding]:
+        return [] if is_chart_object(resource) else check(resource, settings)
+
+    return wrapped
+
+
+def _charts_only(check: Any) -> Any:
+    def wrapped(resource: Resource, settings: Settings) -> Iterable[Finding]:
+        return check(resource, settings) if is_chart_object(resource) else []
+
+    return wrapped
+
+
+def _resources_check(keys: Sequence[tuple[str, str]]) -> Any:
+    def check(resource: Resource, _s: Settings) -> Iterable[Finding]:
+        template = _template(resource)
+        if template is None:
+            return
+        for path, c in _containers(template):
+            missing = []
+            for section, name in keys:
+                value = UNKNOWN if c.get("__unknown__") else _value(c, "resources", section, name)
+                if value is UNKNOWN:
+                    yield cannot_verify(
+                        f"{path}.resources.{section}.{name}", subject=resource.display
+                    )
+                elif value in (None, "", 0, "0"):
+                    missing.append(f"resources.{section}.{name}")
+            if missing:
+                yield violation(
+                    f'{resource.display}: container "{_cname(c)}" must set {", ".join(missing)}.'
+                )
+
+    return check
+
+
+def _probes(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    template = _template(resource)
+    if template is None or resource.kind in ("Job", "CronJob"):
+        return
+    for path, c in _containers(template, include_init=False):
+        missing = []
+        for probe in ("readinessProbe", "livenessProbe"):
+            value = UNKNOWN if c.get("__unknown__") else c.get(probe)
+            if value is UNKNOWN:
+                yield cannot_verify(f"{path}.{probe}", subject=resource.display)
+            elif not value:
+                missing.append(probe)
+        if missing:
+            yield violation(
+                f'{resource.display}: container "{_cname(c)}" must define {" and ".join(missing)}'
+                " (e.g. httpGet /readyz and /healthz on port http)."
+            )
+
+
+def _automount(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    if resource.kind == "ServiceAccount":
+        value = resource.get("automountServiceAccountToken")
+        where = "automountServiceAccountToken"
+    else:
+        template = _template(resource)
+        if template is None:
+            return
+        value = template.spec.get("automountServiceAccountToken")
+        where = template.field_path(("spec", "automountServiceAccountToken"))
+    if value is UNKNOWN:
+        yield cannot_verify(where, subject=resource.display)
+    elif value is not False:
+        yield violation(
+            f"{resource.display}: set {where}=false; mount a projected token only in pods that call the API"
+            " (or exempt them in the pack config with a reason)."
+        )
+
+
+def _dedicated_sa(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    template = _template(resource)
+    if template is None:
+        return
+    value = template.spec.get("serviceAccountName")
+    if value is UNKNOWN:
+        yield cannot_verify(
+            template.field_path(("spec", "serviceAccountName")), subject=resource.display
+        )
+    elif value in (None, "", "default"):
+        yield violation(
+            f"{resource.display}: run under a dedicated ServiceAccount (spec.serviceAccountName), not default."
+        )
+
+
+def _namespace(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    if (
+        not resource.is_kubernetes
+        or resource.kind in _CLUSTER_SCOPED
+        or resource.kind in (None, "List")
+    ):
+        return
+    if resource.type.endswith("Patch") or resource.type.startswith("kubernetes:yaml"):
+        return
+    ns = resource.namespace
+    if ns is UNKNOWN:
+        yield cannot_verify("metadata.namespace", subject=resource.display)
+    elif ns in (None, "", "default"):
+        yield violation(
+            f"{resource.display}: set metadata.namespace to the component's own namespace, not default."
+        )
+
+
+def _env_entries(template: PodTemplate) -> Iterable[tuple[str, dict[str, Any]]]:
+    for path, c in _containers(template):
+        env = c.get("env")
+        for index, entry in enumerate(env if isinstance(env, list) else []):
+            if isinstance(entry, dict):
+                yield f"{path}.env[{index}]", entry
+
+
+def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    if resource.kind == "ConfigMap":
+        data = resource.get("data")
+        for key, value in data.items() if isinstance(data, dict) else []:
+            if (
+                SECRET_NAME.search(str(key))
+                and isinstance(value, str)
+                and value
+                and value is not UNKNOWN
+            ):
+                yield violation(
+                    f'{resource.display}: key "{key}" looks like a secret; move it to a Secret'
+                    " (or an external secret store) and reference it."
+                )
+        return
+    template = _template(resource)
+    if template is None:
+        return
+    for path, entry in _env_entries(template):
+        name, value = entry.get("name"), entry.get("value")
+        if not isinstance(name, str) or not SECRET_NAME.search(name):
+            continue
+        if value is UNKNOWN:
+            # An unknown literal is a computed value (often a secret output): the worst case.
+            yield cannot_verify(f"{path}.value", subject=resource.display)
+        elif isinstance(value, str) and value:
+            yield violation(
+                f'{resource.display}: env "{name}" carries a literal secret-like value; use valueFrom.secretKeyRef'
+                " or a mounted Secret file."
+            )
+
+
+def _secret_env(resource: Resource, _s: Settings) -> Iterable[Finding]:
+    template = _template(resource)
+    if template is None:
+        return
+    for path, entry in _env_entries(template):
+        if (
+            isinstance(entry.get("valueFrom"), dict)
+            and entry["valueFrom"].get("secretKeyRef") is not None
+        ):
+            yield violation(
+                f'{resource.display}: env "{entry.get("name")}" ({path}) reads a Secret into the environment;'
+                " prefer a mounted Secret file (env leaks into crash dumps and child processes)."
+            )
+    for path, c in _containers(template):
+        for source in c.get("envFrom") or [] if isinstance(c.get("envFrom"), list) else []:
+            if isinstance(source, dict) and source.get("secretRef") is not None:
+                yield violation(
+                    f"{resource.display}: {path}.envFrom imports a whole Secret; mount it as files."
+                )
+
+
+def _selects(selector: Any, pod: dict[str, Any]) -> bool:
+    """Label-selector match (matchLabels + In/NotIn/Exists/DoesNotExist); empty selects all."""
+    if not isinstance(selector, dict):
+        return False
+    match = selector.get("matchLabels") or {}
+    if any(pod.get(k) != v for k, v in match.items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        present = key in pod
+        if (
+            (op == "In" and pod.get(key) not in values)
+            or (op == "NotIn" and present and pod.get(key) in values)
+            or (op == "Exists" and not present)
+            or (op == "DoesNotExist" and present)
+        ):
+            return False
+    return True
+
+
+def _replicas_and_pdbs(resources: Sequence[Resource], _s: Settings) -> Iterable[Finding]:
+    pdbs = [r for r in resources if r.kind == "PodDisruptionBudget"]
+    for r in resources:
+        if r.kind == "Pod":
+            yield violation(
+                f"{r.display}: bare Pods are not rescheduled; run it from a Deployment or Job.",
+                r.urn,
+            )
+            continue
+        if r.kind not in ("Deployment", "StatefulSet"):
+            continue
+        replicas = r.get("spec", "replicas")
+        if replicas is UNKNOWN:
+            yield cannot_verify("spec.replicas", r.urn, r.display)
+            continue
+        count = 1 if replicas is None else int(replicas)
+        if count < 2:
+            yield violation(
+                f"{r.display}: set spec.replicas >= 2 so a node drain does not take it down.", r.urn
+            )
+            continue
+        template = pod_template(r.type, r.props)
+        labels = pod_labels(template.metadata) if template else {}
+        ns = r.namespace
+        covering = [
+            p for p in pdbs if p.namespace == ns and _selects(p.get("spec", "selector"), labels)
+        ]
+        if not covering:
+            yield violation(
+                f"{r.display}: add a PodDisruptionBudget selecting its pods (replicas={count}).",
+                r.urn,
+            )
+        for pdb in covering:
+            if _blocks_disruption(pdb, count):
+                yield violation(
+                    f"{pdb.display}: allows no voluntary disruption for {r.display}; set maxUnavailable: 1"
+                    " or minAvailable below the replica count.",
+                    r.urn,
+                )
+
+
+def _blocks_disruption(pdb: Resource, replicas: int) -> bool:
+    max_unavailable, min_available = (
+        pdb.get("spec", "maxUnavailable"),
+        pdb.get("spec", "minAvailable"),
+    )
+    if max_unavailable in (0, "0", "0%"):
+        return True
+    if isinstance(min_available, int):
+        return min_available >= replicas
+    return min_available == "100%"
+
+
+RULES: list[Rule] = [
+    Rule("K11", "require-read-only-root-filesystem",
+         "Project workloads run with readOnlyRootFilesystem=true.", Severity.MEDIUM, MANDATORY,
+         "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.",
+         _KINDS, check=_first_party_only(_read_only_root), types=_WORKLOADS),
+    Rule("K11a", "chart-read-only-root-filesystem",
+         "Chart-rendered workloads should run with readOnlyRootFilesystem=true.", Severity.LOW, ADVISORY,
+         "Set the chart's containerSecurityContext.readOnlyRootFilesystem value.",
+         _KINDS + " (Helm chart objects)", check=_charts_only(_read_only_root), types=_WORKLOADS),
+    Rule("K14", "require-requests-and-memory-limit",
+         "Every container sets CPU and memory requests and a memory limit.", Severity.MEDIUM, MANDATORY,
+         "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory.",
+         _KINDS, check=_resources_check((("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))),
+         types=_WORKLOADS),
+    Rule("K14a", "recommend-cpu-limit",
+         "Containers should set a CPU limit (Go sizes GOMAXPROCS from it).", Severity.LOW, ADVISORY,
+         "Set resources.limits.cpu.", _KINDS, check=_resources_check((("limits", "cpu"),)), types=_WORKLOADS),
+    Rule("K15", "require-probes",
+         "Long-running containers define readiness and liveness probes.", Severity.MEDIUM, ADVISORY,
+         "Add readinessProbe (/readyz) and livenessProbe (/healthz).",
+         "Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet", check=_probes, types=_WORKLOADS),
+    Rule("K16", "disable-service-account-token-automount",
+         "Pods and ServiceAccounts set automountServiceAccountToken=false unless exempted.", Severity.MEDIUM,
+         MANDATORY, "Set automountServiceAccountToken: false; exempt API clients by name with a reason.",
+         _KINDS + ", ServiceAccount", check=_first_party_only(_automount),
+         types=(*_WORKLOADS, "kubernetes:core/v1:ServiceAccount")),
+    Rule("K16a", "require-dedicated-service-account",
+         "Pods run under their own ServiceAccount, not default.", Severity.LOW, ADVISORY,
+         "Create a ServiceAccount per workload and set spec.serviceAccountName.",
+         _KINDS, check=_dedicated_sa, types=_WORKLOADS),
+    Rule("K17", "disallow-default-namespace",
+         "Namespaced objects set metadata.namespace, and not to default.", Severity.LOW, MANDATORY,
+         "Set metadata.namespace (helm.v4.Chart: the namespace argument).",
+         "all namespaced Kubernetes kinds", check=_namespace, types=("kubernetes:",)),
+    Rule("K18", "disallow-literal-secrets",
+         "No secret-like literal values in env or ConfigMaps.", Severity.CRITICAL, MANDATORY,
+         "Store the value in a Secret (from a Pulumi secret) and reference it.",
+         _KINDS + ", ConfigMap", check=_literal_secrets, types=(*_WORKLOADS, "kubernetes:core/v1:ConfigMap")),
+    Rule("K18a", "prefer-secret-files-over-env",
+         "Secrets should be mounted as files, not read into env (secretKeyRef/envFrom).", Severity.LOW, ADVISORY,
+         "Mount the Secret as a volume and read the file.", _KINDS, check=_secret_env, types=_WORKLOADS),
+    Rule("K20", "require-replicas-and-disruption-budget",
+         "Deployments/StatefulSets run >= 2 replicas with a PDB that allows disruption; no bare Pods.",
+         Severity.MEDIUM, ADVISORY,
+         "Set replicas >= 2 (prod profile) and a PodDisruptionBudget with maxUnavailable: 1.",
+         "Deployment, StatefulSet, PodDisruptionBudget, Pod", stack_check=_replicas_and_pdbs),
+]  # fmt: skip
+
+__all__ = ["RULES", "SECRET_NAME", "dotted"]
