@@ -88,6 +88,11 @@ class ExistingTarget(Model):
     )
     context: str | None = None
     registry: RegistryCredentials
+    region: str = Field(default="", description="where the cluster runs, for outputs only")
+    managed_control_plane: bool = Field(
+        default=True,
+        description="true when scheduler, controller-manager and etcd metrics are not reachable",
+    )
 
 
 class AwsTarget(Model):
@@ -106,6 +111,9 @@ class AwsTarget(Model):
     keep_releases: int = Field(
         default=30, ge=1, description="tagged images ECR keeps per repository"
     )
+    untagged_image_days: int = Field(
+        default=7, ge=1, description="days before untagged images expire"
+    )
 
 
 class GcpTarget(Model):
@@ -118,6 +126,12 @@ class GcpTarget(Model):
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
     master_authorized_cidrs: list[Cidr] = Field(default_factory=list)
     node_pools: list[NodePoolConfig] = Field(min_length=1)
+    keep_releases: int = Field(
+        default=30, ge=1, description="tagged versions Artifact Registry keeps"
+    )
+    untagged_image_days: int = Field(
+        default=7, ge=1, description="days before untagged images are deleted"
+    )
 
 
 class AzureTarget(Model):
@@ -130,6 +144,9 @@ class AzureTarget(Model):
     admin_group_object_ids: list[str] = Field(min_length=1)
     api_authorized_cidrs: list[Cidr] = Field(default_factory=list)
     node_pools: list[NodePoolConfig] = Field(min_length=1)
+    untagged_image_days: int = Field(
+        default=7, ge=1, description="days ACR keeps untagged manifests"
+    )
 
 
 TargetConfig = Annotated[
