@@ -370,3 +370,13 @@ def test_promotion_deploys_the_commit_that_passed_dev_behind_review() -> None:
     assert checkout["with"]["ref"] == "${{ needs.passed-dev.outputs.sha }}", (
         "promote.yml up-prod must check out exactly the verified commit"
     )
+
+
+def test_pr_result_gates_on_every_other_pr_job() -> None:
+    """Branch protection requires this one check; it must see every other job."""
+    jobs = _jobs(WORKFLOWS / "pr.yml")
+    result = jobs["result"]
+    assert set(result["needs"]) == set(jobs) - {"result"}
+    assert result["if"] == "always()", "pr.yml result must run even when a needed job failed"
+    script = str(result["steps"][-1]["run"])
+    assert "success|skipped" in script and "exit 1" in script
