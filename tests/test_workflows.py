@@ -380,3 +380,21 @@ def test_pr_result_gates_on_every_other_pr_job() -> None:
     assert result["if"] == "always()", "pr.yml result must run even when a needed job failed"
     script = str(result["steps"][-1]["run"])
     assert "success|skipped" in script and "exit 1" in script
+
+
+def test_the_pulumi_cli_is_pinned_once_and_matches_the_sdk() -> None:
+    """The CLI version lives in setup-gantry only; the pulumi/actions steps reuse it."""
+    setup = load_yaml(REPO / ".github" / "actions" / "setup-gantry" / "action.yml")
+    cli = setup["inputs"]["pulumi-version"]["default"]
+    sdk = re.search(r"^pulumi==(\S+)$", (REPO / "requirements.txt").read_text(), re.M)
+    assert sdk and cli == sdk.group(1), "setup-gantry's Pulumi CLI must equal the pulumi pin"
+    for path in workflow_files():
+        assert "pulumi-version" not in path.read_text(encoding="utf-8"), (
+            f"{path.name}: pin the Pulumi CLI in .github/actions/setup-gantry only"
+        )
+    for workflow, name, job in _all_jobs():
+        if job_ops(job):
+            first = [str(s.get("uses", "")) for s in job["steps"]][:2]
+            assert "./.github/actions/setup-gantry" in first, (
+                f"{workflow} job '{name}' runs Pulumi without setup-gantry first"
+            )
