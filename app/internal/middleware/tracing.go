@@ -1,0 +1,50 @@
+package middleware
+
+import (
+	"net/http"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Tracing starts a server span per request with otelhttp, continuing the
+// caller's W3C trace context.
+type Tracing struct {
+	provider   trace.TracerProvider
+	propagator propagation.TextMapPropagator
+	untraced   map[string]bool
+}
+
+// NewTracing traces with provider and propagator; requests whose path is in
+// untraced (probes, scrapes) get no span, since thousands of identical
+// health-check traces help nobody.
+func NewTracing(provider trace.TracerProvider, propagator propagation.TextMapPropagator, untraced ...string) *Tracing {
+	t := &Tracing{provider: provider, propagator: propagator, untraced: map[string]bool{}}
+	for _, p := range untraced {
+		t.untraced[p] = true
+	}
+	return t
+}
+
+// Handler wraps next. The span is named after the matched route pattern
+// (e.g. "GET /api/v1/hello"), which otelhttp reads from the request once the
+// mux has run; request metrics come from the Metrics middleware, so otelhttp
+// gets a no-op meter provider.
+func (t *Tracing) Handler(next http.Handler) http.Handler {
+	return otelhttp.NewHandler(next, "http.server",
+		otelhttp.WithTracerProvider(t.provider),
+		otelhttp.WithPropagators(t.propagator),
+		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
+		otelhttp.WithFilter(func(r *http.Request) bool { return !t.untraced[r.URL.Path] }),
+		otelhttp.WithSpanNameFormatter(spanName),
+	)
+}
+
+func spanName(_ string, r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return Method(r.Method)
+}
