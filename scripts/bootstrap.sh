@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Make the Pulumi engine, the Python language host, the resource plugins and
+# the image/lint tools available on a machine without internet.
+#
+# A `pulumi` already on PATH (the normal install, which downloads plugins on
+# demand) is used as is. Otherwise everything is built from the Go modules
+# pinned under toolchain/ into ${GANTRY_CACHE:-$HOME/.cache/gantry}/bin, and
+# the engine is told never to download plugins. Idempotent: a stamp per tool
+# (hash of its pins and the Go version) makes a warm run a few checks.
+#
+# Usage: scripts/bootstrap.sh [--env] [GROUP...]
+#   GROUP: engine (pulumi, language host), plugins (kubernetes),
+#          image (ko, crane), lint (actionlint). Default: all of them.
+#   --env  print `export` lines for eval, e.g.
+#          eval "$(scripts/bootstrap.sh --env)"
+# Environment:
+#   GANTRY_CACHE          cache root (default $HOME/.cache/gantry)
+#   GANTRY_TOOLCHAIN      auto (default) | path | build
+#   GANTRY_GO_JOBS        parallel Go compile jobs (default 2)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLCHAIN="$ROOT/toolchain"
+CACHE="${GANTRY_CACHE:-$HOME/.cache/gantry}"
+BIN="$CACHE/bin"
+STAMPS="$CACHE/stamps"
+SRC="$CACHE/src"
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() {
+	printf '[bootstrap] error: %s\n' "$*" >&2
+	exit 1
+}
+
+print_env=false
+groups=()
+for arg in "$@"; do
+	case "$arg" in
+	--env) print_env=true ;;
+	engine | plugins | image | lint) groups+=("$arg") ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*) die "unknown argument '$arg' (see --help)" ;;
+	esac
+done
+[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint)
+wants() { [[ " ${groups[*]} " == *" $1 "* ]]; }
+
+# shellcheck source=/dev/null
+source "$TOOLCHAIN/versions.env"
+command -v go >/dev/null || die "go is required to build the toolchain"
+export GOFLAGS="-p=${GANTRY_GO_JOBS:-2} -buildvcs=false -trimpath"
+GO_VERSION="$(go env GOVERSION)"
+mkdir -p "$BIN" "$STAMPS" "$SRC"
+
+# --- pins ---------------------------------------------------------------
+# Version of MODULE required by the wrapper go.mod FILE.
+required_version() {
+	awk -v m="$2" '($1 == m && $2 ~ /^v/) { print $2 } ($1 == "require" && $2 == m) { print $3 }' "$1"
+}
+
+check_pin() {
+	local file="$1" module="$2" want="$3" got
+	got="$(required_version "$file" "$module")"
+	[[ "$got" == "$want" ]] ||
+		die "$module is '$got' in ${file#"$ROOT"/} but '$want' in toolchain/versions.env"
+}
+
+check_pin "$TOOLCHAIN/pulumi/go.mod" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"
+check_pin "$TOOLCHAIN/pulumi/go.mod" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+check_pin "$TOOLCHAIN/kubernetes/go.mod" github.com/pulumi/pulumi-kubernetes/provider/v4 \
+	"$KUBERNETES_PROVIDER_MODULE_VERSION"
+check_pin "$TOOLCHAIN/kubernetes/go.mod" github.com/pulumi/pulumi-kubernetes/sdk/v4 \
+	"v$KUBERNETES_PLUGIN_VERSION"
+# shellcheck disable=SC2153 # set by versions.env
+check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/ko "$KO_VERSION"
+check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/go-containerregistry "$CRANE_VERSION"
+check_pin "$TOOLCHAIN/actionlint/go.mod" github.com/rhysd/actionlint "$ACTIONLINT_VERSION"
+
+# --- stamps -------------------------------------------------------------
+# A tool is up to date when its binary exists and its stamp holds the hash of
+# everything that decides its content.
+fingerprint() {
+	{
+		printf '%s\n' "$GO_VERSION" "$@"
+		for f in "$@"; do if [[ -f "$f" ]]; then cat "$f"; fi; done
+	} | sha256sum | cut -d' ' -f1
+}
+
+fresh() {
+	local tool="$1" print="$2"
+	[[ -x "$BIN/$tool" && -f "$STAMPS/$tool" && "$(cat "$STAMPS/$tool")" == "$print" ]]
+}
+
+stamp() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+
+# Build PKG (in the module at DIR) to $BIN/TOOL atomically.
+go_build() {
+	local dir="$1" tool="$2" pkg="$3" ldflags="$4" start=$SECONDS
+	log "building $tool ..."
+	(cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/.$tool.tmp" "$pkg")
+	mv -f "$BIN/.$tool.tmp" "$BIN/$tool"
+	log "built $tool in $((SECONDS - start))s"
+}
+
+module_dir() { (cd "$1" && go mod download -json "$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }
+
+# --- engine -------------------------------------------------------------
+VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+
+build_pulumi() {
+	local mod="$TOOLCHAIN/pulumi" print
+	print="$(fingerprint "$mod/go.mod" "$mod/go.sum")"
+	fresh pulumi "$print" && return 0
+	go_build "$mod" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+		"-s -w -X $VERSION_PKG=$PULUMI_VERSION"
+	stamp pulumi "$print"
+}
+
+# Python scripts from the sdk/v3 module that the engine runs: the language
+# host's exec shim, and the plugin that serves Python dynamic providers.
+PYTHON_SCRIPTS=(python/cmd/pulumi-language-python-exec python/dist/pulumi-resource-pulumi-python)
+
+install_python_scripts() {
+	local mod="$TOOLCHAIN/pulumi" print dir script
+	print="$(fingerprint "$mod/go.sum" "${PYTHON_SCRIPTS[@]}")"
+	fresh pulumi-resource-pulumi-python "$print" && fresh pulumi-language-python-exec "$print" && return 0
+	dir="$(module_dir "$mod" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")"
+	for script in "${PYTHON_SCRIPTS[@]}"; do
+		install -m 0755 "$dir/$script" "$BIN/${script##*/}"
+		stamp "${script##*/}" "$print"
+	done
+}
+
+# The Python language host is a Go module of its own upstream
+# (LANGUAGE_HOST_MODULE) and the engine cannot run a Python program without
+# it. Ask the module proxy before compiling anything: where it serves no
+# version, say so at once instead of building a CLI that cannot run gantry.
+LANGUAGE_HOST_MODULE=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+
+language_host_served() {
+	local answer
+	if answer="$(cd "$TOOLCHAIN/pulumi" && go list -m "$LANGUAGE_HOST_MODULE@$PULUMI_VERSION" 2>&1)"; then
+		return 0
+	fi
+	log "error: the Python language host cannot be built here:
+  go list -m $LANGUAGE_HOST_MODULE@$PULUMI_VERSION
+  $(printf '%s' "$answer" | tail -n 2 | sed 's/^/  /')
+  Install the Pulumi CLI the normal way (it ships the language host) so that
+  'pulumi' is on PATH, then run this again: see docs/toolchain.md."
+	return 1
+}
+
+# --- plugins ------------------------------------------------------------
+# Upstream's main package embeds schema-embed.json, made by `go generate`
+# from the committed schema.json, and replaces sdk/v4 with ../sdk: build in a
+# writable copy whose replace points at the sdk/v4 module of the same tag.
+build_kubernetes() {
+	local mod="$TOOLCHAIN/kubernetes" print provider sdk work
+	print="$(fingerprint "$mod/go.mod" "$mod/go.sum")"
+	fresh pulumi-resource-kubernetes "$print" && return 0
+	provider="$(module_dir "$mod" "github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION")"
+	sdk="$(module_dir "$mod" "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$KUBERNETES_PLUGIN_VERSION")"
+	[[ -d "$provider" && -d "$sdk" ]] || die "could not download the kubernetes provider modules"
+	work="$SRC/pulumi-kubernetes-$KUBERNETES_PLUGIN_VERSION"
+	rm -rf "$work" && cp -R "$provider" "$work" && chmod -R u+w "$work"
+	(
+		cd "$work"
+		go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=$sdk"
+		cd cmd/pulumi-resource-kubernetes
+		VERSION="$KUBERNETES_PLUGIN_VERSION" go generate ./main.go
+	)
+	go_build "$work" pulumi-resource-kubernetes ./cmd/pulumi-resource-kubernetes \
+		"-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION"
+	stamp pulumi-resource-kubernetes "$print"
+}
+
+# --- image and lint tools -----------------------------------------------
+build_tool() {
+	local mod="$TOOLCHAIN/$1" tool="$2" pkg="$3" ldflags="$4" print
+	print="$(fingerprint "$mod/go.mod" "$mod/go.sum" "$tool")"
+	fresh "$tool" "$print" && return 0
+	go_build "$mod" "$tool" "$pkg" "-s -w $ldflags"
+	stamp "$tool" "$print"
+}
+
+# --- main ---------------------------------------------------------------
+start=$SECONDS
+failed=()
+mode="${GANTRY_TOOLCHAIN:-auto}"
+ambient="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd:)" command -v pulumi || true)"
+case "$mode" in
+auto) [[ -n "$ambient" ]] && mode=path || mode=build ;;
+path) [[ -n "$ambient" ]] || die "GANTRY_TOOLCHAIN=path but no pulumi on PATH" ;;
+build) ;;
+*) die "GANTRY_TOOLCHAIN must be auto, path or build (got '$mode')" ;;
+esac
+
+if [[ "$mode" == build ]]; then
+	if wants engine || wants plugins; then
+		# The CLI and the plugins are of no use without the language host.
+		if language_host_served; then
+			build_pulumi
+			install_python_scripts
+			wants plugins && build_kubernetes
+			log "error: the language host module is served now; add it to toolchain/pulumi/go.mod"
+		fi
+		failed+=(pulumi-language-python)
+	fi
+else
+	log "using pulumi from PATH: $ambient ($("$ambient" version))"
+fi
+if wants image; then
+	build_tool tools ko github.com/google/ko "-X github.com/google/ko/pkg/commands.Version=$KO_VERSION"
+	build_tool tools crane github.com/google/go-containerregistry/cmd/crane \
+		"-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE_VERSION"
+fi
+wants lint && build_tool actionlint actionlint github.com/rhysd/actionlint/cmd/actionlint \
+	"-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+
+# The environment the drivers and tests use (also written for `source`).
+{
+	# shellcheck disable=SC2016 # $PATH is expanded by whoever sources the file
+	printf 'export PATH="%s:$PATH"\n' "$BIN"
+	printf 'export PULUMI_SKIP_UPDATE_CHECK=true\n'
+	if [[ "$mode" == build ]]; then
+		# Plugins come from $BIN beside the engine; never reach for the internet.
+		printf 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
+	fi
+} >"$CACHE/env.sh.tmp"
+mv -f "$CACHE/env.sh.tmp" "$CACHE/env.sh"
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+	die "not built: ${failed[*]} (see above); the rest is in $BIN"
+fi
+log "toolchain ready in $((SECONDS - start))s ($mode mode, bin: $BIN)"
+if $print_env; then cat "$CACHE/env.sh"; fi
