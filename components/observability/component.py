@@ -1,0 +1,293 @@
+"""ObservabilityStack: the whole stack on one cluster target, wired to the service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+import yaml
+
+from components.config.observability import ObservabilityConfig
+from components.targets.base import ClusterTarget
+from components.versions import CHARTS
+
+from . import alertmanager
+from .budget import Footprint, footprint
+from .dashboards import DASHBOARD_LABEL, dashboard_json, dashboard_uid
+from .grafana import datasources
+from .plan import (
+    ALERTMANAGER_CONFIG_SECRET,
+    ALLOY_RELEASE,
+    GRAFANA_ADMIN_SECRET,
+    KPS_RELEASE,
+    LOKI_RELEASE,
+    TEMPO_RELEASE,
+    Plan,
+)
+from .values_alloy import alloy_values, alloy_workloads
+from .values_kps import kps_values, kps_workloads
+from .values_loki import loki_base_values, loki_values, loki_workloads
+from .values_tempo import tempo_base_values, tempo_values, tempo_workloads
+
+DEFAULT_NODES = 3
+
+
+@dataclass(frozen=True)
+class ObservabilityStackArgs:
+    """Inputs of one ObservabilityStack.
+
+    target: the cluster (provider, managed control plane, object storage hooks).
+    config: the stack's `gantry:observability` block.
+    service: the Go service's Kubernetes Service name (= its Prometheus `job`).
+    service_namespace: the namespace the service runs in.
+    receiver_secrets: secret config key -> secret Output, for every receiver in
+        `config.receivers` (default: none).
+    nodes: nodes assumed for DaemonSet pods in the requests budget (default 3).
+    """
+
+    target: ClusterTarget
+    config: ObservabilityConfig
+    service: str
+    service_namespace: str
+    receiver_secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    nodes: int = DEFAULT_NODES
+
+    def plan(self) -> Plan:
+        storage = self.target.storage
+        return Plan(
+            config=self.config,
+            cluster=self.target.name,
+            managed_control_plane=self.target.managed_control_plane,
+            object_storage=self.config.profile == "ha" and storage is not None,
+            storage_pod_labels=dict(storage.pod_labels) if storage else {},
+        )
+
+
+def chart_source(chart: str, config: ObservabilityConfig) -> tuple[str, str, str | None]:
+    """(chart reference, version, HTTP repository or None) from the pin and any override.
+
+    An `oci://` repository becomes the chart reference itself (`oci://.../<chart>`);
+    an HTTP repository or a local directory goes to `repository_opts.repo`.
+    """
+    pin = CHARTS[chart]
+    override = config.charts.get(chart)  # type: ignore[call-overload]
+    repository = override.repository if override else pin.repository
+    version = (override.version if override and override.version else None) or pin.version
+    if repository.startswith("oci://"):
+        return f"{repository.rstrip('/')}/{pin.chart}", version, None
+    return pin.chart, version, repository
+
+
+def stack_footprint(plan: Plan, nodes: int) -> Footprint:
+    """Requests of every pod the stack runs, summed from the values we set.
+
+    The cloud's storage fragments say where data goes, not how big pods are, so
+    the sum reads our own values (known at preview, before any bucket exists).
+    """
+    workloads = [
+        *kps_workloads(kps_values(plan)),
+        *loki_workloads(loki_base_values(plan, "object" if plan.object_storage else "filesystem")),
+        *tempo_workloads(tempo_base_values(plan)),
+        *alloy_workloads(alloy_values(plan)),
+    ]
+    return footprint(workloads, nodes)
+
+
+class ObservabilityStack(pulumi.ComponentResource):
+    """Prometheus, Alertmanager, Grafana, Loki, Tempo and Alloy on one target.
+
+    Outputs:
+      namespace: where the stack runs.
+      otlp_endpoint: the OTLP gRPC endpoint for the service (`OTEL_EXPORTER_OTLP_ENDPOINT`).
+      grafana_admin_password: secret.
+      requests: the summed CPU/memory requests of the stack (plain data).
+    """
+
+    namespace: str
+    otlp_endpoint: str
+    otlp_http_endpoint: str
+    grafana_admin_password: pulumi.Output[str]
+    requests: dict[str, Any]
+
+    def __init__(
+        self, name: str, args: ObservabilityStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gantry:observability:ObservabilityStack", name, None, opts)
+        plan = args.plan()
+        cfg = args.config
+        target = args.target
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=target.provider)
+
+        namespaces = [
+            self._namespace(name, "ns", plan.namespace, "restricted", k8s_opts),
+            self._namespace(name, "node-ns", plan.node_exporter_namespace, "privileged", k8s_opts),
+        ]
+        ns_opts = pulumi.ResourceOptions.merge(
+            k8s_opts, pulumi.ResourceOptions(depends_on=namespaces)
+        )
+
+        password = random.RandomPassword(
+            f"{name}-grafana-admin",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        grafana_secret = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=GRAFANA_ADMIN_SECRET, namespace=plan.namespace
+            ),
+            type="Opaque",
+            string_data={"admin-user": "admin", "admin-password": password.result},
+            opts=ns_opts,
+        )
+
+        am_secret = k8s.core.v1.Secret(
+            f"{name}-alertmanager-config",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=ALERTMANAGER_CONFIG_SECRET, namespace=plan.namespace
+            ),
+            type="Opaque",
+            string_data={"alertmanager.yaml": _alertmanager_yaml(name, cfg, args.receiver_secrets)},
+            opts=ns_opts,
+        )
+
+        datasource_map = k8s.core.v1.ConfigMap(
+            f"{name}-datasources",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="gantry-datasources",
+                namespace=plan.namespace,
+                labels={"grafana_datasource": "1"},
+            ),
+            data={"gantry-datasources.yaml": yaml.safe_dump(datasources(plan), sort_keys=False)},
+            opts=ns_opts,
+        )
+        uid = dashboard_uid(args.service)
+        k8s.core.v1.ConfigMap(
+            f"{name}-dashboard",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=uid, namespace=plan.namespace, labels=DASHBOARD_LABEL
+            ),
+            data={f"{uid}.json": dashboard_json(args.service, args.service_namespace)},
+            opts=ns_opts,
+        )
+
+        kps = self._chart(
+            name,
+            KPS_RELEASE,
+            "kube-prometheus-stack",
+            plan,
+            values=kps_values(plan),
+            opts=pulumi.ResourceOptions.merge(
+                ns_opts,
+                pulumi.ResourceOptions(depends_on=[grafana_secret, am_secret, datasource_map]),
+            ),
+        )
+        loki_vals, tempo_vals = _storage_values(plan, target)
+        # The other charts ship ServiceMonitors: their CRD comes with kube-prometheus-stack.
+        after_kps = pulumi.ResourceOptions.merge(ns_opts, pulumi.ResourceOptions(depends_on=[kps]))
+        loki = self._chart(name, LOKI_RELEASE, "loki", plan, values=loki_vals, opts=after_kps)
+        tempo = self._chart(name, TEMPO_RELEASE, "tempo", plan, values=tempo_vals, opts=after_kps)
+        self._chart(
+            name,
+            ALLOY_RELEASE,
+            "alloy",
+            plan,
+            values=alloy_values(plan),
+            opts=pulumi.ResourceOptions.merge(
+                ns_opts, pulumi.ResourceOptions(depends_on=[kps, loki, tempo])
+            ),
+        )
+
+        self.namespace = plan.namespace
+        self.otlp_endpoint = plan.otlp_grpc_endpoint
+        self.otlp_http_endpoint = plan.otlp_http_endpoint
+        self.grafana_admin_password = pulumi.Output.secret(password.result)
+        self.requests = stack_footprint(plan, args.nodes).as_output()
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "otlp_endpoint": self.otlp_endpoint,
+                "otlp_http_endpoint": self.otlp_http_endpoint,
+                "grafana_url": f"http://{KPS_RELEASE}-grafana.{plan.namespace}.svc",
+                "grafana_admin_password": self.grafana_admin_password,
+                "requests": self.requests,
+                "profile": plan.profile,
+            }
+        )
+
+    def _namespace(
+        self, name: str, suffix: str, namespace: str, level: str, opts: pulumi.ResourceOptions
+    ) -> k8s.core.v1.Namespace:
+        return k8s.core.v1.Namespace(
+            f"{name}-{suffix}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=namespace,
+                labels={
+                    "pod-security.kubernetes.io/enforce": level,
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                    "pod-security.kubernetes.io/warn": level,
+                    "pod-security.kubernetes.io/audit": level,
+                },
+            ),
+            opts=opts,
+        )
+
+    def _chart(
+        self,
+        name: str,
+        release: str,
+        chart: str,
+        plan: Plan,
+        *,
+        values: pulumi.Input[Mapping[str, Any]],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.helm.v4.Chart:
+        """One chart, named `<name>-<release>`, in the stack's namespace."""
+        reference, version, repository = chart_source(chart, plan.config)
+        return k8s.helm.v4.Chart(
+            f"{name}-{release}",
+            name=release,
+            namespace=plan.namespace,
+            chart=reference,
+            version=version,
+            repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=repository) if repository else None,
+            values=values,
+            opts=opts,
+        )
+
+
+def _alertmanager_yaml(
+    name: str, config: ObservabilityConfig, secrets: Mapping[str, pulumi.Output[str]]
+) -> pulumi.Output[str]:
+    """alertmanager.yaml as a secret Output: it embeds the receivers' URLs and keys."""
+    receivers = list(config.receivers)
+    keys = sorted({r.secret for r in receivers})
+    missing = [k for k in keys if k not in secrets]
+    if missing:
+        msg = f"{name}: no secret Output for receiver keys {', '.join(missing)}"
+        raise ValueError(msg)
+    rendered = pulumi.Output.all(*[secrets[k] for k in keys]).apply(
+        lambda values: alertmanager.render(receivers, dict(zip(keys, values, strict=True)))
+    )
+    return pulumi.Output.secret(rendered)
+
+
+def _storage_values(
+    plan: Plan, target: ClusterTarget
+) -> tuple[pulumi.Input[Mapping[str, Any]], pulumi.Input[Mapping[str, Any]]]:
+    """Loki and Tempo values; on object storage, merged with the cloud's fragments."""
+    storage = target.storage
+    if not plan.object_storage or storage is None:
+        return loki_values(plan), tempo_values(plan)
+    loki = pulumi.Output.all(storage.loki_values, storage.loki_service_account_annotations).apply(
+        lambda v: loki_values(plan, v[0], v[1])
+    )
+    tempo = pulumi.Output.all(
+        storage.tempo_values, storage.tempo_service_account_annotations
+    ).apply(lambda v: tempo_values(plan, v[0], v[1]))
+    return loki, tempo

@@ -1,0 +1,117 @@
+"""Everything the value builders need to know about one target, as plain data.
+
+The component turns a ClusterTarget and the ObservabilityConfig into a
+`Plan`; the value builders are pure functions of it, so that they are tested
+without Pulumi and never see a cloud's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from components.config.observability import ObservabilityConfig
+
+KPS_RELEASE = "kps"
+"""Release name (and fullnameOverride) of kube-prometheus-stack: ServiceMonitors and
+PrometheusRules carry `release: kps`, the label the chart's selectors match."""
+LOKI_RELEASE = "loki"
+TEMPO_RELEASE = "tempo"
+ALLOY_RELEASE = "alloy"
+
+# Names of Kubernetes Secret objects, not secret values.
+GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105
+ALERTMANAGER_CONFIG_SECRET = "alertmanager-gantry"  # noqa: S105
+
+Profile = Literal["small", "ha"]
+
+_UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7, "y": 24 * 365}
+
+
+def go_duration(duration: str) -> str:
+    """A Prometheus-style duration ('14d', '72h', '1d12h') as a Go duration ('336h').
+
+    Tempo parses retention with Go's time.ParseDuration, which has no days.
+    """
+    parts = re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", duration)
+    if not parts or "".join(n + u for n, u in parts) != duration:
+        msg = f"'{duration}' is not a Prometheus-style duration"
+        raise ValueError(msg)
+    hours = sum(int(n) * _UNIT_HOURS[u] for n, u in parts if u in _UNIT_HOURS)
+    rest = "".join(n + u for n, u in parts if u not in _UNIT_HOURS)
+    return (f"{hours}h" if hours else "") + rest
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One target's observability stack, decided before any resource exists.
+
+    cluster: the target's name; Prometheus' external label `cluster`.
+    managed_control_plane: the cloud hides scheduler/controller-manager/etcd metrics.
+    object_storage: Loki and Tempo keep data in the target's bucket (ha profile).
+    storage_pod_labels: labels the cloud's identity webhook needs on Loki/Tempo pods.
+    """
+
+    config: ObservabilityConfig
+    cluster: str
+    managed_control_plane: bool
+    object_storage: bool
+    storage_pod_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def profile(self) -> Profile:
+        return self.config.profile
+
+    @property
+    def ha(self) -> bool:
+        return self.config.profile == "ha"
+
+    @property
+    def namespace(self) -> str:
+        return self.config.namespace
+
+    @property
+    def node_exporter_namespace(self) -> str:
+        """node-exporter needs host namespaces and hostPath: it gets a namespace of its own,
+        so that the stack's namespace can enforce the restricted Pod Security Standard."""
+        return f"{self.config.namespace}-node"
+
+    def service_url(self, service: str, port: int) -> str:
+        return f"http://{service}.{self.namespace}.svc:{port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return self.service_url(f"{KPS_RELEASE}-prometheus", 9090)
+
+    @property
+    def alertmanager_url(self) -> str:
+        return self.service_url(f"{KPS_RELEASE}-alertmanager", 9093)
+
+    @property
+    def loki_url(self) -> str:
+        return self.service_url(LOKI_RELEASE, 3100)
+
+    @property
+    def tempo_url(self) -> str:
+        return self.service_url(TEMPO_RELEASE, 3200)
+
+    @property
+    def tempo_otlp_grpc(self) -> str:
+        return f"{TEMPO_RELEASE}.{self.namespace}.svc:4317"
+
+    @property
+    def otlp_grpc_endpoint(self) -> str:
+        """What the service's OTEL_EXPORTER_OTLP_ENDPOINT points at (Alloy, gRPC)."""
+        return f"http://{ALLOY_RELEASE}.{self.namespace}.svc:4317"
+
+    @property
+    def otlp_http_endpoint(self) -> str:
+        return f"http://{ALLOY_RELEASE}.{self.namespace}.svc:4318"
+
+    @property
+    def tempo_metrics_generator(self) -> bool:
+        """Service graph and span metrics for Grafana's service map; needs Prometheus'
+        remote-write receiver. On in both profiles: the service map is part of the point."""
+        return True
