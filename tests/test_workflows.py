@@ -7,6 +7,7 @@ GitHub itself would reject, plus shellcheck on the run scripts when it is instal
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -342,7 +343,7 @@ def test_pr_runs_tests_before_previewing_only_affected_stacks() -> None:
     assert any("make test" in str(s.get("run", "")) for s in jobs["test"]["steps"])
     preview = jobs["preview"]
     assert set(preview["needs"]) == {"test", "changes"}
-    assert "needs.changes.outputs.stacks" in str(preview["strategy"]["matrix"]["stack"])
+    assert "needs.changes.outputs.include" in str(preview["strategy"]["matrix"]["include"])
     affected = str(jobs["changes"]["steps"])
     assert "affected_stacks.py" in affected
     assert "fetch-depth" in affected, "the diff against the base needs history"
@@ -398,3 +399,14 @@ def test_the_pulumi_cli_is_pinned_once_and_matches_the_sdk() -> None:
             assert "./.github/actions/setup-gantry" in first, (
                 f"{workflow} job '{name}' runs Pulumi without setup-gantry first"
             )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_ci_stack_has_its_stack_file_and_policy_config(stack: str) -> None:
+    """The workflows pass policies/config/<stack>.json: it must exist and be a JSON object."""
+    assert (REPO / f"Pulumi.{stack}.yaml").is_file(), f"Pulumi.{stack}.yaml is missing"
+    config = REPO / "policies" / "config" / f"{stack}.json"
+    assert config.is_file(), (
+        f"{config.relative_to(REPO)} is missing: previews of {stack} would fail"
+    )
+    assert isinstance(json.loads(config.read_text(encoding="utf-8")), dict)

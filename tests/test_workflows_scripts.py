@@ -69,7 +69,11 @@ def test_affected_stacks_cli_writes_github_outputs() -> None:
         text=True,
         check=True,
     )
-    assert run.stdout.splitlines() == ['stacks=["prod"]', "any=true"]
+    assert run.stdout.splitlines() == [
+        'stacks=["prod"]',
+        'include=[{"stack": "prod", "suffix": "PROD"}]',
+        "any=true",
+    ]
     none = subprocess.run(
         [sys.executable, str(SCRIPTS / "affected_stacks.py"), "--stacks", "dev,prod"],
         input="README.md\n",
@@ -77,7 +81,7 @@ def test_affected_stacks_cli_writes_github_outputs() -> None:
         text=True,
         check=True,
     )
-    assert none.stdout.splitlines() == ["stacks=[]", "any=false"]
+    assert none.stdout.splitlines() == ["stacks=[]", "include=[]", "any=false"]
     every = subprocess.run(
         [sys.executable, str(SCRIPTS / "affected_stacks.py"), "--all", "--stacks", "dev prod dev"],
         input="",
@@ -85,7 +89,16 @@ def test_affected_stacks_cli_writes_github_outputs() -> None:
         text=True,
         check=True,
     )
-    assert every.stdout.splitlines() == ['stacks=["dev", "prod"]', "any=true"]
+    assert every.stdout.splitlines()[0] == 'stacks=["dev", "prod"]'
+    assert every.stdout.splitlines()[2] == "any=true"
+
+
+@pytest.mark.parametrize(
+    ("stack", "suffix"), [("dev", "DEV"), ("prod", "PROD"), ("prod-eu.1", "PROD_EU_1")]
+)
+def test_variable_suffix_is_a_valid_github_variable_name_part(stack: str, suffix: str) -> None:
+    assert affected.variable_suffix(stack) == suffix
+    assert affected.matrix_include([stack]) == [{"stack": stack, "suffix": suffix}]
 
 
 def test_affected_stacks_refuses_an_empty_stack_list() -> None:

@@ -9,7 +9,8 @@ Rules (first match wins, per changed path):
   unreviewed change reach production.
 
 Usage in CI: ``git diff --name-only --no-renames BASE HEAD | affected_stacks.py --stacks dev,prod``
-prints ``stacks=<json list>`` and ``any=<true|false>`` (the format of ``$GITHUB_OUTPUT``).
+prints ``stacks=<json list>``, ``include=<json matrix entries>`` and ``any=<true|false>``
+(the format of ``$GITHUB_OUTPUT``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def affected_stacks(changed_paths: Iterable[str], stacks: Sequence[str]) -> list
     return [stack for stack in stacks if stack in hit]
 
 
+def variable_suffix(stack: str) -> str:
+    """The suffix of a stack's GitHub variables: ``prod-eu`` -> ``PROD_EU``.
+
+    Variable names allow only letters, digits and ``_``; the workflows look up
+    ``AWS_READ_ROLE_ARN_<suffix>`` and friends.
+    """
+    return re.sub(r"[^A-Za-z0-9]", "_", stack).upper()
+
+
+def matrix_include(stacks: Sequence[str]) -> list[dict[str, str]]:
+    """``strategy.matrix.include`` entries: the stack and its variable suffix."""
+    return [{"stack": stack, "suffix": variable_suffix(stack)} for stack in stacks]
+
+
 def parse_stack_list(value: str) -> list[str]:
     """Split a comma/space separated stack list, keeping order and dropping duplicates."""
     seen: list[str] = []
@@ -85,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--stacks is empty")
     result = stacks if args.all else affected_stacks(sys.stdin.read().splitlines(), stacks)
     sys.stdout.write(f"stacks={json.dumps(result)}\n")
+    sys.stdout.write(f"include={json.dumps(matrix_include(result))}\n")
     sys.stdout.write(f"any={'true' if result else 'false'}\n")
     return 0
 
