@@ -1,0 +1,71 @@
+"""Realistic outputs for cloud resources and invokes under mocks, keyed by type token.
+
+The mocks echo inputs as state; these add what the cloud computes (ARNs,
+URLs, endpoints, identities) so the components' applies run as in a real up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
+
+ACCOUNT = "123456789012"
+
+
+def _arn(service: str, kind: str, name: str, region: str = "us-east-1") -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{kind}/{name}"
+
+
+def _aws_eks(args: MockResourceArgs) -> dict[str, Any]:
+    name = args.inputs.get("name", args.name)
+    return {
+        "arn": _arn("eks", "cluster", name),
+        "endpoint": f"https://{name}.gr7.us-east-1.eks.amazonaws.com",
+        "certificateAuthority": {"data": "Q0EtREFUQQ=="},
+        "identities": [
+            {"oidcs": [{"issuer": f"https://oidc.eks.us-east-1.amazonaws.com/id/{name.upper()}"}]}
+        ],
+    }
+
+
+def _aws_ecr(args: MockResourceArgs) -> dict[str, Any]:
+    name = args.inputs["name"]
+    return {
+        "registryId": ACCOUNT,
+        "repositoryUrl": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{name}",
+        "arn": _arn("ecr", "repository", name),
+    }
+
+
+def _aws_bucket(args: MockResourceArgs) -> dict[str, Any]:
+    bucket = f"{args.name}-a1b2c3"
+    return {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+
+
+AWS_FAKES = {
+    "aws:eks/cluster:Cluster": _aws_eks,
+    "aws:ecr/repository:Repository": _aws_ecr,
+    "aws:s3/bucket:Bucket": _aws_bucket,
+    "aws:kms/key:Key": lambda a: {"arn": _arn("kms", "key", a.name), "keyId": f"{a.name}-key-id"},
+    "aws:iam/role:Role": lambda a: {"arn": f"arn:aws:iam::{ACCOUNT}:role/{a.name}", "name": a.name},
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda a: {
+        "arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{a.inputs['url'].removeprefix('https://')}"
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda a: {"latestVersion": 3},
+}
+
+AWS_CALLS = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"],
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
+        "userName": "AWS",
+        "password": "ecr-password-from-sts",
+        "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
+        "authorizationToken": "QVdTOmVjci1wYXNzd29yZA==",
+        "expiresAt": "2030-01-01T00:00:00Z",
+        "id": "token",
+    },
+}
