@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from pulumi_policy.proxy import (
+from pulumi_policy.proxy import (  # the proxies are private, pinned with pulumi-policy==1.21.0
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
     UNKNOWN_ASSET_VALUE,
@@ -21,6 +21,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,
+    _ListProxy,
 )
 
 _SENTINELS: Final = frozenset(
@@ -64,6 +66,13 @@ def child(node: Any, key: str | int) -> Any:
     """One step down ``node``; None when absent, UNKNOWN when unknown."""
     if node is None or node is UNKNOWN:
         return node
+    kind = type(node)
+    if kind is _DictProxy or kind is _ListProxy:
+        node = node["__target"]
+        kind = type(node)
+    if kind is dict:
+        value = node.get(key)
+        return UNKNOWN if type(value) is str and value in _SENTINELS else value
     try:
         if isinstance(node, Mapping):
             if key not in node:
@@ -90,7 +99,22 @@ def get(node: Any, *path: str | int) -> Any:
 
 
 def plain(node: Any) -> Any:
-    """Deep copy into dicts/lists with UNKNOWN in place of every unknown value."""
+    """Deep copy into dicts/lists with UNKNOWN in place of every unknown value.
+
+    The fast path reads the proxies' targets directly (the proxy only adds the
+    unknown check we do here anyway): policy time matters on a 3,000-object stack.
+    """
+    kind = type(node)
+    if kind is _DictProxy:
+        node, kind = node["__target"], dict
+    elif kind is _ListProxy:
+        node, kind = node["__target"], list
+    if kind is dict:
+        return {k: plain(v) for k, v in node.items()}
+    if kind is list:
+        return [plain(v) for v in node]
+    if kind is str:
+        return UNKNOWN if node in _SENTINELS else node
     if is_unknown(node):
         return UNKNOWN
     if isinstance(node, Mapping):
