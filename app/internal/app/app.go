@@ -162,7 +162,7 @@ func (a *App) logStartup(addr net.Addr) {
 		slog.String("otlp_protocol", tr.Protocol),
 		slog.String("sampler", tr.Sampler.Name),
 		slog.Float64("sampler_ratio", tr.Sampler.Ratio),
-		slog.String("drain_delay", (a.cfg.Shutdown.DrainDelay).String()),
-		slog.String("shutdown_timeout", (a.cfg.Shutdown.Timeout).String()),
+		slog.String("drain_delay", a.cfg.Shutdown.DrainDelay.String()),
+		slog.String("shutdown_timeout", a.cfg.Shutdown.Timeout.String()),
 	)
 }

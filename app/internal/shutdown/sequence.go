@@ -36,7 +36,7 @@ func (s Sequence) Run() error {
 	start := time.Now()
 	s.Readiness.MarkDraining()
 	s.Logger.Info("shutdown started: readiness failing, draining",
-		slog.String("drain_delay", (s.DrainDelay).String()), slog.String("timeout", (s.Timeout).String()))
+		slog.String("drain_delay", s.DrainDelay.String()), slog.String("timeout", s.Timeout.String()))
 
 	sleep := s.Sleep
 	if sleep == nil {
@@ -56,9 +56,9 @@ func (s Sequence) Run() error {
 			s.Logger.Error("shutdown step failed", slog.String("step", step.Name), slog.Any("error", err))
 			continue
 		}
-		s.Logger.Info("shutdown step done", slog.String("step", step.Name), slog.String("took", (time.Since(stepStart)).String()))
+		s.Logger.Info("shutdown step done", slog.String("step", step.Name), slog.String("took", time.Since(stepStart).String()))
 	}
 	err := errors.Join(errs...)
-	s.Logger.Info("shutdown finished", slog.String("took", (time.Since(start)).String()), slog.Bool("clean", err == nil))
+	s.Logger.Info("shutdown finished", slog.String("took", time.Since(start).String()), slog.Bool("clean", err == nil))
 	return err
 }
