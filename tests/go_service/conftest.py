@@ -1,0 +1,41 @@
+"""Specs for the builders: the committed stacks' configs and a digest reference."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from components.config.service import ServiceConfig
+from components.go_service.spec import ServiceSpec, spec_from_config
+from scripts.render_manifests import load_stack
+
+DIGEST = "sha256:" + "ab" * 32
+IMAGE = f"registry.example.com/team/hello@{DIGEST}"
+
+SpecFactory = Callable[..., ServiceSpec]
+
+
+def stack_spec(stack: str, **changes: Any) -> ServiceSpec:
+    """The spec a committed stack gives, with optional field overrides."""
+    spec = spec_from_config(load_stack(stack), image=IMAGE, environment=stack)
+    return replace(spec, **changes) if changes else spec
+
+
+def service_spec(service: dict[str, Any] | None = None, **changes: Any) -> ServiceSpec:
+    """A spec from a ServiceConfig built from `service` (defaults otherwise)."""
+    base = ServiceSpec(
+        service=ServiceConfig.model_validate(service or {}),
+        image=IMAGE,
+        app_version="1.2.3",
+        environment="test",
+    )
+    return replace(base, **changes) if changes else base
+
+
+@pytest.fixture(params=["dev", "prod"])
+def profile_spec(request: pytest.FixtureRequest) -> ServiceSpec:
+    """The dev and the prod stack's spec."""
+    return stack_spec(request.param)
