@@ -69,3 +69,48 @@ AWS_CALLS = {
         "id": "token",
     },
 }
+
+
+PROJECT_NUMBER = "987654321098"
+
+
+def _gcp_account(args: MockResourceArgs) -> dict[str, Any]:
+    email = f"{args.inputs['accountId']}@{args.inputs.get('project', 'gantry-prod-example')}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/gantry-prod-example/serviceAccounts/{email}",
+    }
+
+
+GCP_FAKES = {
+    "gcp:container/cluster:Cluster": lambda a: {
+        "endpoint": "34.1.2.3",
+        "masterAuth": {
+            "clusterCaCertificate": "R0tFLUNB",
+            "clientCertificateConfig": {"issueClientCertificate": False},
+        },
+    },
+    "gcp:serviceaccount/account:Account": _gcp_account,
+    "gcp:storage/bucket:Bucket": lambda a: {"name": f"{a.name}-5f3e", "url": f"gs://{a.name}-5f3e"},
+    "gcp:artifactregistry/repository:Repository": lambda a: {"name": a.inputs["repositoryId"]},
+}
+
+GCP_CALLS = {
+    "gcp:organizations/getProject:getProject": lambda a: {
+        "projectId": a.args.get("projectId"),
+        "number": PROJECT_NUMBER,
+        "id": f"projects/{a.args.get('projectId')}",
+    },
+    "gcp:organizations/getClientConfig:getClientConfig": lambda a: {
+        "accessToken": "ya29.short-lived-token",
+        "project": "gantry-prod-example",
+        "region": "europe-west1",
+        "id": "client",
+    },
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": lambda a: {
+        "emailAddress": f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+        "member": f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+        "id": "gcs",
+    },
+}
