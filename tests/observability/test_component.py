@@ -1,0 +1,261 @@
+"""The ObservabilityStack under Pulumi mocks: children, provider, secrets, outputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+from pulumi.runtime.mocks import MockResourceArgs
+
+from components.config.observability import ObservabilityConfig
+from components.observability.budget import SMALL_BUDGET_MEBIBYTES, SMALL_BUDGET_MILLICORES
+from components.observability.component import ObservabilityStack, ObservabilityStackArgs
+from components.targets import storage_values
+from components.targets.base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from tests.harness import Recording, Registered, is_secret, run_with_mocks, unwrap
+
+CHART = "kubernetes:helm.sh/v4:Chart"
+COMPONENT = "gantry:observability:ObservabilityStack"
+PASSWORD = "Gr4fanaGeneratedPasswordXyZ0123456789ab"
+SLACK_URL = "https://hooks.slack.example/services/T00/B00/sekrit-slack-token"
+PD_KEY = "pagerduty-routing-key-sekrit-42"
+ROLE = "arn:aws:iam::123456789012:role/aws-prod-loki"
+
+
+def _chart_fake(args: MockResourceArgs) -> dict[str, Any]:
+    """helm.v4.Chart reaches the mocks as one registration: give it the outputs it has."""
+    release = args.inputs.get("name", args.name)
+    namespace = args.inputs.get("namespace", "default")
+    return {
+        "resources": [
+            f"urn:pulumi:test::gantry::kubernetes:apps/v1:Deployment::{namespace}/{release}"
+        ]
+    }
+
+
+FAKES = {
+    CHART: _chart_fake,
+    "random:index/randomPassword:RandomPassword": lambda a: {"result": PASSWORD, "bcryptHash": "x"},
+}
+
+
+def _target(
+    provider: k8s.Provider, *, managed: bool, storage: ObjectStorage | None
+) -> ClusterTarget:
+    return ClusterTarget(
+        name="aws-prod" if storage else "aws-dev",
+        provider=provider,
+        kubeconfig=pulumi.Output.secret("apiVersion: v1"),
+        cluster_name="c1",
+        region="us-east-1",
+        registry=RegistryEndpoint(repository="r.example/hello", server="r.example"),
+        managed_control_plane=managed,
+        storage=storage,
+    )
+
+
+def _s3_storage() -> ObjectStorage:
+    return ObjectStorage(
+        loki_values=pulumi.Output.from_input(storage_values.loki_s3("loki-b", "us-east-1")),
+        tempo_values=pulumi.Output.from_input(storage_values.tempo_s3("tempo-b", "us-east-1")),
+        loki_service_account_annotations={
+            "eks.amazonaws.com/role-arn": pulumi.Output.from_input(ROLE)
+        },
+        tempo_service_account_annotations={
+            "eks.amazonaws.com/role-arn": ROLE.replace("loki", "tempo")
+        },
+    )
+
+
+def _run(
+    profile: str,
+    *,
+    storage: bool = False,
+    managed: bool = True,
+    receivers: list[dict[str, Any]] | None = None,
+) -> Recording:
+    config = ObservabilityConfig.model_validate({"profile": profile, "receivers": receivers or []})
+
+    def program() -> None:
+        provider = k8s.Provider("aws-prod-k8s" if storage else "aws-dev-k8s", kubeconfig="{}")
+        secrets: Mapping[str, pulumi.Output[str]] = {
+            "slackUrl": pulumi.Output.secret(SLACK_URL),
+            "pdKey": pulumi.Output.secret(PD_KEY),
+        }
+        stack = ObservabilityStack(
+            "obs",
+            ObservabilityStackArgs(
+                target=_target(
+                    provider, managed=managed, storage=_s3_storage() if storage else None
+                ),
+                config=config,
+                service="hello",
+                service_namespace="hello",
+                receiver_secrets=secrets,
+            ),
+        )
+        pulumi.export("requests", stack.requests)
+
+    return run_with_mocks(program, fakes=FAKES)
+
+
+RECEIVERS = [
+    {"name": "pd", "type": "pagerduty", "secret": "pdKey", "severities": ["critical"]},
+    {"name": "slack", "type": "slack", "secret": "slackUrl", "severities": ["warning"]},
+]
+
+
+def _plain_occurrences(node: Any, needle: str, path: str = "") -> list[str]:
+    """Paths where `needle` appears outside a secret wrapper."""
+    if is_secret(node):
+        return []
+    if isinstance(node, str):
+        return [path] if needle in node else []
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _plain_occurrences(v, needle, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [
+            p for i, v in enumerate(node) for p in _plain_occurrences(v, needle, f"{path}[{i}]")
+        ]
+    return []
+
+
+def _values(rec: Recording, release: str) -> dict[str, Any]:
+    chart = rec.one(CHART, f"obs-{release}")
+    return unwrap(chart.inputs["values"])
+
+
+def test_children_are_parented_and_use_the_targets_provider() -> None:
+    rec = _run("small")
+    component = rec.one(COMPONENT, "obs")
+    charts = {r.name: r for r in rec.of_type(CHART)}
+    assert set(charts) == {"obs-kps", "obs-loki", "obs-tempo", "obs-alloy"}
+    children = rec.children_of(component)
+    assert {r.name for r in children} >= {
+        "obs-ns",
+        "obs-node-ns",
+        "obs-grafana-admin",
+        "obs-alertmanager-config",
+        "obs-datasources",
+        "obs-dashboard",
+        *charts,
+    }
+    for child in children:
+        assert child.name.startswith("obs-")
+        if child.type.startswith("kubernetes:"):
+            assert child.provider is not None and "aws-dev-k8s" in child.provider, child.name
+
+
+def test_charts_are_pinned_releases_in_the_namespace() -> None:
+    rec = _run("small")
+    kps = rec.one(CHART, "obs-kps")
+    assert kps.inputs["name"] == "kps"
+    assert kps.inputs["namespace"] == "observability"
+    assert kps.inputs["chart"] == "kube-prometheus-stack"
+    assert kps.inputs["version"] == "88.5.3"
+    assert kps.inputs["repositoryOpts"]["repo"].startswith("https://")
+    assert {rec.one(CHART, f"obs-{r}").inputs["name"] for r in ("loki", "tempo", "alloy")} == {
+        "loki",
+        "tempo",
+        "alloy",
+    }
+
+
+def test_namespaces_enforce_pod_security() -> None:
+    rec = _run("small")
+    labels = {
+        r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"]
+        for r in rec.of_type("kubernetes:core/v1:Namespace")
+    }
+    assert labels["observability"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["observability-node"]["pod-security.kubernetes.io/enforce"] == "privileged"
+
+
+def test_grafana_password_is_generated_and_never_plaintext() -> None:
+    rec = _run("small", receivers=RECEIVERS)
+    secret = rec.one("kubernetes:core/v1:Secret", "obs-grafana-admin")
+    # The whole stringData is stored encrypted.
+    assert is_secret(secret.inputs["stringData"])
+    assert unwrap(secret.inputs["stringData"])["admin-password"] == PASSWORD
+    for resource in rec.resources:
+        if resource.type == "random:index/randomPassword:RandomPassword":
+            continue
+        assert _plain_occurrences(resource.inputs, PASSWORD) == [], resource.name
+    component = rec.one(COMPONENT, "obs")
+    outputs = rec.component_outputs(component)
+    assert is_secret(outputs["grafana_admin_password"])
+    assert _plain_occurrences(outputs, PASSWORD) == []
+    assert _plain_occurrences(rec.exports, PASSWORD) == []
+
+
+def test_receiver_secrets_only_in_the_alertmanager_secret() -> None:
+    rec = _run("ha", storage=True, receivers=RECEIVERS)
+    secret = rec.one("kubernetes:core/v1:Secret", "obs-alertmanager-config")
+    assert secret.inputs["metadata"]["name"] == "alertmanager-gantry"
+    assert is_secret(secret.inputs["stringData"])
+    config = yaml.safe_load(unwrap(secret.inputs["stringData"])["alertmanager.yaml"])
+    assert config["receivers"][1]["pagerduty_configs"][0]["routing_key"] == PD_KEY
+    for needle in (SLACK_URL, PD_KEY):
+        for resource in rec.resources:
+            assert _plain_occurrences(resource.inputs, needle) == [], (resource.name, needle)
+        assert needle not in json.dumps(unwrap(rec.one(CHART, "obs-kps").inputs["values"]))
+
+
+def test_small_profile_values_and_budget_output() -> None:
+    rec = _run("small", managed=True)
+    kps = _values(rec, "kps")
+    assert kps["prometheus"]["prometheusSpec"]["replicas"] == 1
+    assert kps["kubeEtcd"]["enabled"] is False
+    loki = _values(rec, "loki")
+    assert loki["loki"]["storage"]["type"] == "filesystem"
+    outputs = unwrap(rec.component_outputs(rec.one(COMPONENT, "obs")))
+    requests = outputs["requests"]
+    assert requests["cpu_millicores"] <= SMALL_BUDGET_MILLICORES
+    assert requests["memory_mebibytes"] <= SMALL_BUDGET_MEBIBYTES
+    assert requests["cpu_millicores"] == sum(
+        w["cpu_millicores"] for w in requests["by_workload"].values()
+    )
+    assert rec.exports["requests"] == requests
+    assert outputs["otlp_endpoint"] == "http://alloy.observability.svc:4317"
+
+
+def test_unmanaged_control_plane_keeps_its_scrape_targets() -> None:
+    kps = _values(_run("small", managed=False), "kps")
+    assert kps["kubeScheduler"]["enabled"] is True
+    assert kps["kubeControllerManager"]["enabled"] is True
+
+
+def test_ha_profile_puts_loki_and_tempo_on_the_bucket_with_the_identity() -> None:
+    rec = _run("ha", storage=True)
+    loki = _values(rec, "loki")
+    assert loki["loki"]["storage"]["type"] == "s3"
+    assert loki["loki"]["storage"]["bucketNames"]["chunks"] == "loki-b"
+    assert loki["singleBinary"]["replicas"] == 3
+    assert loki["serviceAccount"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE}
+    tempo = _values(rec, "tempo")
+    assert tempo["tempo"]["storage"]["trace"]["backend"] == "s3"
+    assert tempo["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].endswith("tempo")
+    kps = _values(rec, "kps")
+    assert kps["prometheus"]["prometheusSpec"]["externalLabels"] == {"cluster": "aws-prod"}
+    assert kps["alertmanager"]["alertmanagerSpec"]["replicas"] == 3
+
+
+def test_datasources_and_dashboard_configmaps_carry_sidecar_labels() -> None:
+    rec = _run("small")
+    ds: Registered = rec.one("kubernetes:core/v1:ConfigMap", "obs-datasources")
+    assert ds.inputs["metadata"]["labels"] == {"grafana_datasource": "1"}
+    provisioning = yaml.safe_load(ds.inputs["data"]["gantry-datasources.yaml"])
+    assert {d["uid"] for d in provisioning["datasources"]} == {
+        "prometheus",
+        "loki",
+        "tempo",
+        "alertmanager",
+    }
+    board = rec.one("kubernetes:core/v1:ConfigMap", "obs-dashboard")
+    assert board.inputs["metadata"]["labels"] == {"grafana_dashboard": "1"}
+    (text,) = board.inputs["data"].values()
+    assert json.loads(text)["uid"] == "gantry-hello"
