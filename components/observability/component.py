@@ -19,6 +19,7 @@ from . import alertmanager
 from .budget import Footprint, footprint
 from .dashboards import DASHBOARD_LABEL, dashboard_json, dashboard_uid
 from .grafana import datasources
+from .network import stack_policies
 from .plan import (
     ALERTMANAGER_CONFIG_SECRET,
     ALLOY_RELEASE,
@@ -129,6 +130,15 @@ class ObservabilityStack(pulumi.ComponentResource):
         ns_opts = pulumi.ResourceOptions.merge(
             k8s_opts, pulumi.ResourceOptions(depends_on=namespaces)
         )
+
+        for policy in stack_policies(plan.namespace, plan.node_exporter_namespace):
+            meta = policy["metadata"]
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{meta['namespace']}-{meta['name']}",
+                metadata=meta,
+                spec=policy["spec"],
+                opts=ns_opts,
+            )
 
         password = random.RandomPassword(
             f"{name}-grafana-admin",

@@ -259,3 +259,21 @@ def test_datasources_and_dashboard_configmaps_carry_sidecar_labels() -> None:
     assert board.inputs["metadata"]["labels"] == {"grafana_dashboard": "1"}
     (text,) = board.inputs["data"].values()
     assert json.loads(text)["uid"] == "gantry-hello"
+
+
+def test_every_namespace_defaults_to_deny_with_the_stacks_exceptions() -> None:
+    rec = _run("small")
+    policies = rec.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    by_ns: dict[str, dict[str, dict[str, Any]]] = {}
+    for p in policies:
+        meta = p.inputs["metadata"]
+        by_ns.setdefault(meta["namespace"], {})[meta["name"]] = p.inputs["spec"]
+    for namespace in ("observability", "observability-node"):
+        deny = by_ns[namespace]["default-deny"]
+        assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    otlp = by_ns["observability"]["otlp-from-cluster"]
+    assert otlp["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "alloy"}}
+    assert {p["port"] for p in otlp["ingress"][0]["ports"]} == {4317, 4318}
+    scrape = by_ns["observability-node"]["scrape-from-prometheus"]["ingress"][0]
+    assert scrape["ports"] == [{"protocol": "TCP", "port": 9100}]
+    assert all(p.parent == rec.one(COMPONENT, "obs").urn for p in policies)
