@@ -12,6 +12,7 @@ import pulumi_random as random
 import yaml
 
 from components.config.observability import ObservabilityConfig
+from components.config.stack import StackConfig
 from components.targets.base import ClusterTarget
 from components.versions import CHARTS
 
@@ -56,6 +57,26 @@ class ObservabilityStackArgs:
     service_namespace: str
     receiver_secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     nodes: int = DEFAULT_NODES
+
+    @classmethod
+    def from_config(
+        cls,
+        target: ClusterTarget,
+        stack: StackConfig,
+        secrets: Mapping[str, pulumi.Output[str]],
+        nodes: int = DEFAULT_NODES,
+    ) -> ObservabilityStackArgs:
+        """Args from the parsed stack config; `secrets` maps config keys to secret Outputs
+        (only the receivers' keys are used)."""
+        keys = {r.secret for r in stack.observability.receivers}
+        return cls(
+            target=target,
+            config=stack.observability,
+            service=stack.service.name,
+            service_namespace=stack.service.namespace,
+            receiver_secrets={k: v for k, v in secrets.items() if k in keys},
+            nodes=nodes,
+        )
 
     def plan(self) -> Plan:
         storage = self.target.storage

@@ -16,6 +16,7 @@ from components.observability.budget import SMALL_BUDGET_MEBIBYTES, SMALL_BUDGET
 from components.observability.component import ObservabilityStack, ObservabilityStackArgs
 from components.targets import storage_values
 from components.targets.base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, is_secret, run_with_mocks, unwrap
 
 CHART = "kubernetes:helm.sh/v4:Chart"
@@ -277,3 +278,31 @@ def test_every_namespace_defaults_to_deny_with_the_stacks_exceptions() -> None:
     scrape = by_ns["observability-node"]["scrape-from-prometheus"]["ingress"][0]
     assert scrape["ports"] == [{"protocol": "TCP", "port": 9100}]
     assert all(p.parent == rec.one(COMPONENT, "obs").urn for p in policies)
+
+
+def test_args_from_the_committed_prod_stack_config() -> None:
+    stack = load_stack("prod")
+
+    def program() -> None:
+        provider = k8s.Provider("p", kubeconfig="{}")
+        secrets = {
+            "prodPagerdutyRoutingKey": pulumi.Output.secret(PD_KEY),
+            "prodSlackWebhookUrl": pulumi.Output.secret(SLACK_URL),
+            "unrelated": pulumi.Output.secret("x"),
+        }
+        args = ObservabilityStackArgs.from_config(
+            _target(provider, managed=True, storage=_s3_storage()), stack, secrets
+        )
+        assert set(args.receiver_secrets) == {"prodPagerdutyRoutingKey", "prodSlackWebhookUrl"}
+        assert args.service == stack.service.name
+        assert args.config.profile == "ha"
+        ObservabilityStack("obs", args)
+
+    rec = run_with_mocks(program, fakes=FAKES)
+    config = yaml.safe_load(
+        unwrap(
+            rec.one("kubernetes:core/v1:Secret", "obs-alertmanager-config").inputs["stringData"]
+        )["alertmanager.yaml"]
+    )
+    names = [r["name"] for r in config["receivers"]]
+    assert names == ["null", "prod-pagerduty", "prod-slack"]
