@@ -128,6 +128,8 @@ def _grafana(plan: Plan) -> dict[str, Any]:
         "securityContext": pod_security_context(472),
         "containerSecurityContext": container_security_context(),
         "initChownData": {"enabled": False},
+        # A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        "deploymentStrategy": {"type": "Recreate"},
         "persistence": {
             "enabled": True,
             "type": "pvc",

@@ -106,6 +106,7 @@ def test_alertmanager_config_and_grafana_password_come_from_secrets(make_plan: P
     assert am["alertmanagerSpec"]["configSecret"] == ALERTMANAGER_CONFIG_SECRET
     assert "config" not in am and "stringConfig" not in am
     grafana = values["grafana"]
+    assert grafana["deploymentStrategy"] == {"type": "Recreate"}  # RWO volume
     assert grafana["admin"]["existingSecret"] == GRAFANA_ADMIN_SECRET
     assert "adminPassword" not in grafana
 
