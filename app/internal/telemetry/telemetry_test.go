@@ -84,7 +84,7 @@ func TestResourceCarriesServiceAndEnvOverrides(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, kv := range res.Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	for k, v := range map[string]string{
 		"service.name": "hello", "service.version": "1.2.3",
