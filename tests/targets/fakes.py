@@ -6,6 +6,7 @@ URLs, endpoints, identities) so the components' applies run as in a real up.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
@@ -112,5 +113,67 @@ GCP_CALLS = {
         "emailAddress": f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
         "member": f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
         "id": "gcs",
+    },
+}
+
+
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+TENANT = "99999999-8888-7777-6666-555555555555"
+DEPLOYER = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+AKS_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: azure-prod
+  cluster: {server: 'https://azure-prod.hcp.westeurope.azmk8s.io:443', certificate-authority-data: QUtTLUNB}
+users:
+- name: clusterUser_azure-prod
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, azurecli]}
+contexts:
+- name: azure-prod
+  context: {cluster: azure-prod, user: clusterUser_azure-prod}
+current-context: azure-prod
+"""
+
+AZURE_FAKES = {
+    "azure-native:containerservice:ManagedCluster": lambda a: {
+        "name": a.inputs["resourceName"],
+        "fqdn": f"{a.inputs['resourceName']}.hcp.westeurope.azmk8s.io",
+        "identityProfile": {
+            "kubeletidentity": {
+                "objectId": "kubelet-object-id",
+                "clientId": "kubelet-client-id",
+                "resourceId": "r",
+            }
+        },
+        "oidcIssuerProfile": {
+            "enabled": True,
+            "issuerURL": "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
+        },
+    },
+    "azure-native:containerregistry:Registry": lambda a: {
+        "loginServer": f"{a.inputs['registryName']}.azurecr.io"
+    },
+    "azure-native:managedidentity:UserAssignedIdentity": lambda a: {
+        "clientId": f"{a.name}-client-id",
+        "principalId": f"{a.name}-principal-id",
+        "name": a.inputs["resourceName"],
+    },
+    "azure-native:storage:StorageAccount": lambda a: {"name": a.inputs["accountName"]},
+    "random:index/randomString:RandomString": lambda a: {"result": "x7k2q9"},
+}
+
+AZURE_CALLS = {
+    "azure-native:authorization:getClientConfig": lambda a: {
+        "clientId": "deployer-client-id",
+        "objectId": DEPLOYER,
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": TENANT,
+    },
+    "azure-native:authorization:getClientToken": lambda a: {"token": "entra-access-token"},
+    "azure-native:containerservice:listManagedClusterUserCredentials": lambda a: {
+        "kubeconfigs": [
+            {"name": "clusterUser", "value": base64.b64encode(AKS_KUBECONFIG.encode()).decode()}
+        ]
     },
 }
