@@ -172,18 +172,21 @@ def alloy_values(plan: Plan) -> dict[str, Any]:
             if n > 1
             else {"enabled": False},
         },
-        # Least privilege: pods and their logs, nothing else (the chart's default
-        # rules also read Secrets and ConfigMaps cluster-wide).
+        # Least privilege: pods, their logs and namespaces, nothing else (the chart's
+        # default rules also read Secrets and ConfigMaps cluster-wide). Neither list
+        # may be empty: the chart's ClusterRole template concatenates both.
         "rbac": {
             "create": True,
             "rules": [
                 {
                     "apiGroups": [""],
-                    "resources": ["pods", "pods/log", "namespaces"],
+                    "resources": ["pods", "pods/log"],
                     "verbs": ["get", "list", "watch"],
                 },
             ],
-            "clusterRules": [],
+            "clusterRules": [
+                {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+            ],
         },
         "serviceMonitor": {"enabled": True, "additionalLabels": {"release": "kps"}},
     }

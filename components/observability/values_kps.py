@@ -200,6 +200,9 @@ def kps_values(plan: Plan) -> dict[str, Any]:
         "prometheus-node-exporter": {
             "namespaceOverride": plan.node_exporter_namespace,
             "resources": size("node-exporter", plan.profile),
+            # Host namespaces and hostPath are what it needs; nothing more.
+            "securityContext": pod_security_context(65534),
+            "containerSecurityContext": container_security_context(),
         },
     }
     for component in HIDDEN_ON_MANAGED:
