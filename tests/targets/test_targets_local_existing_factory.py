@@ -1,0 +1,207 @@
+"""Local and existing targets, and the factory's lazy per-cloud imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.config.stack import StackConfig
+from components.config.targets import ExistingTarget, LocalTarget
+from components.targets.base import ClusterTarget
+from components.targets.context import TargetContext
+from components.targets.existing import ExistingCluster, ExistingClusterArgs
+from components.targets.factory import build_targets
+from components.targets.local import LocalCluster, LocalClusterArgs, find_kubeconfig, resolve_mode
+from tests.harness import is_secret, run_with_mocks, unwrap
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_find_kubeconfig_follows_kubectls_order(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    second.write_text("kind: Config")
+    assert find_kubeconfig({"KUBECONFIG": f"{first}:{second}"}, tmp_path) == second
+    assert find_kubeconfig({}, tmp_path) is None
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text("kind: Config")
+    assert find_kubeconfig({}, tmp_path) == tmp_path / ".kube" / "config"
+    assert (
+        find_kubeconfig({"KUBECONFIG": str(first)}, tmp_path) is None
+    )  # KUBECONFIG set: no fallback
+
+
+def test_resolve_mode() -> None:
+    assert resolve_mode("auto", None) == "render"
+    assert resolve_mode("auto", Path("/k")) == "cluster"
+    assert resolve_mode("render", Path("/k")) == "render"
+    with pytest.raises(ValueError, match="no kubeconfig"):
+        resolve_mode("cluster", None)
+
+
+def _local(probe_result: Path | None) -> tuple[Any, list[ClusterTarget]]:
+    built: list[ClusterTarget] = []
+    cfg = LocalTarget(cloud="local", name="local")
+
+    def program() -> None:
+        args = LocalClusterArgs(
+            config=cfg, context=TargetContext(service="hello"), probe=lambda: probe_result
+        )
+        built.append(LocalCluster("local", args).target)
+
+    return run_with_mocks(program), built
+
+
+def test_local_renders_when_no_kubeconfig_is_found() -> None:
+    rec, built = _local(None)
+    provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
+    assert provider.inputs["renderYamlToDirectory"] == "out/local"
+    assert "kubeconfig" not in provider.inputs
+    target = built[0]
+    assert target.render_dir == "out/local"
+    assert target.registry.repository == "127.0.0.1:5001/hello"
+    assert target.registry.insecure is True
+    assert target.registry.password is None and target.registry.cache_repository is None
+    outputs = rec.component_outputs(rec.one("gantry:targets:LocalCluster"))
+    assert outputs["mode"] == "render" and is_secret(outputs["kubeconfig"])
+
+
+def test_local_uses_the_found_kubeconfig_as_a_secret(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    rec, built = _local(kubeconfig)
+    provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
+    assert is_secret(provider.inputs["kubeconfig"])
+    assert unwrap(provider.inputs["kubeconfig"]) == "apiVersion: v1\nkind: Config\n"
+    assert "renderYamlToDirectory" not in provider.inputs
+    assert built[0].render_dir is None
+
+
+def test_existing_cluster_keeps_both_credentials_secret() -> None:
+    cfg = ExistingTarget.model_validate(
+        {
+            "cloud": "existing",
+            "name": "onprem",
+            "kubeconfig_secret": "onpremKubeconfig",
+            "context": "prod",
+            "region": "dc1",
+            "registry": {
+                "address": "ghcr.io/acme",
+                "username": "acme-bot",
+                "password_secret": "ghcrToken",
+            },
+        }
+    )
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        secrets = {
+            "onpremKubeconfig": pulumi.Output.from_input("kind: Config"),
+            "ghcrToken": pulumi.Output.from_input("t0k"),
+        }
+        target = ExistingCluster(
+            "onprem", ExistingClusterArgs(cfg, TargetContext(secrets=secrets))
+        ).target
+        seen["target"] = target
+        assert target.registry.password is not None
+        seen["password_secret"] = target.registry.password.is_secret()
+
+    rec = run_with_mocks(program)
+    from pulumi.runtime.sync_await import _sync_await
+
+    assert _sync_await(seen["password_secret"]) is True
+    provider = rec.one("pulumi:providers:kubernetes", "onprem-k8s")
+    assert is_secret(provider.inputs["kubeconfig"]) and provider.inputs["context"] == "prod"
+    target = seen["target"]
+    assert (target.registry.repository, target.registry.server) == ("ghcr.io/acme/hello", "ghcr.io")
+    assert target.registry.username == "acme-bot" and target.region == "dc1"
+    assert not [r for r in rec.resources if not r.type.startswith(("pulumi:", "gantry:"))]
+
+
+def test_existing_cluster_names_a_missing_secret_key() -> None:
+    cfg = ExistingTarget.model_validate(
+        {
+            "cloud": "existing",
+            "name": "x",
+            "kubeconfig_secret": "missingKey",
+            "registry": {"address": "r.example"},
+        }
+    )
+    with pytest.raises(KeyError, match="pulumi config set --secret missingKey"):
+        ExistingCluster("x", ExistingClusterArgs(cfg))
+
+
+def test_factory_builds_one_target_per_config_entry_in_order() -> None:
+    config = StackConfig.model_validate(
+        {
+            "profile": "dev",
+            "policy": {"pack_config": "policies/config/dev.json"},
+            "targets": [
+                {
+                    "cloud": "existing",
+                    "name": "a",
+                    "kubeconfig_secret": "ka",
+                    "registry": {"address": "r.example/a"},
+                },
+                {
+                    "cloud": "existing",
+                    "name": "b",
+                    "kubeconfig_secret": "kb",
+                    "registry": {"address": "r.example/b"},
+                },
+            ],
+        }
+    )
+    built: list[ClusterTarget] = []
+
+    def program() -> None:
+        secrets = {k: pulumi.Output.from_input("kind: Config") for k in ("ka", "kb")}
+        built.extend(build_targets(config, secrets))
+
+    rec = run_with_mocks(program)
+    assert [t.name for t in built] == ["a", "b"]
+    assert [r.name for r in rec.of_type("gantry:targets:ExistingCluster")] == ["a", "b"]
+
+
+LAZY_PROBE = """
+import json, sys
+import pulumi
+from components.config.stack import StackConfig
+from components.targets.factory import build_targets
+from tests.harness import run_with_mocks
+config = StackConfig.model_validate(json.loads(sys.argv[1]))
+run_with_mocks(lambda: build_targets(config, {"kc": pulumi.Output.from_input("kind: Config")}) and None)
+print(json.dumps(sorted(m for m in ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native") if m in sys.modules)))
+"""
+
+
+def _imported_clouds(targets: list[dict[str, Any]], profile: str) -> list[str]:
+    config = {"profile": profile, "policy": {"pack_config": "p.json"}, "targets": targets}
+    result = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE, json.dumps(config)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return list(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_local_and_existing_targets_import_no_cloud_sdk() -> None:
+    local = [{"cloud": "local", "name": "local", "mode": "render"}]
+    assert _imported_clouds(local, "local") == []
+    existing = [
+        {
+            "cloud": "existing",
+            "name": "e",
+            "kubeconfig_secret": "kc",
+            "registry": {"address": "r.example"},
+        }
+    ]
+    assert _imported_clouds(existing, "dev") == []
