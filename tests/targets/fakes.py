@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
+from pulumi.runtime.mocks import MockResourceArgs
 
 ACCOUNT = "123456789012"
 
@@ -76,7 +76,7 @@ PROJECT_NUMBER = "987654321098"
 
 
 def _gcp_account(args: MockResourceArgs) -> dict[str, Any]:
-    email = f"{args.inputs['accountId']}@{args.inputs.get('project', 'gantry-prod-example')}.iam.gserviceaccount.com"
+    email = f"{args.inputs['accountId']}@{args.inputs.get('project', 'gantry-prod-example')}.iam.gserviceaccount.com"  # noqa: E501
     return {
         "email": email,
         "member": f"serviceAccount:{email}",
@@ -111,7 +111,7 @@ GCP_CALLS = {
     },
     "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": lambda a: {
         "emailAddress": f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
-        "member": f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+        "member": f"serviceAccount:service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",  # noqa: E501
         "id": "gcs",
     },
 }
@@ -124,11 +124,16 @@ AKS_KUBECONFIG = """apiVersion: v1
 kind: Config
 clusters:
 - name: azure-prod
-  cluster: {server: 'https://azure-prod.hcp.westeurope.azmk8s.io:443', certificate-authority-data: QUtTLUNB}
+  cluster:
+    server: https://azure-prod.hcp.westeurope.azmk8s.io:443
+    certificate-authority-data: QUtTLUNB
 users:
 - name: clusterUser_azure-prod
   user:
-    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --login, azurecli]}
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --login, azurecli]
 contexts:
 - name: azure-prod
   context: {cluster: azure-prod, user: clusterUser_azure-prod}

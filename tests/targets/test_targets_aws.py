@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
+from pulumi.runtime.sync_await import _sync_await
 
 from components.config.targets import AwsTarget
 from components.targets.aws import AwsCluster, AwsClusterArgs
@@ -241,12 +243,10 @@ def test_registry_login_comes_from_ecr_with_a_secret_password(
 
 
 def test_registry_endpoint_values_resolve() -> None:
-    from pulumi.runtime.sync_await import _sync_await
 
     seen: dict[str, Any] = {}
 
     def program() -> None:
-        import pulumi
 
         cfg = _config()
         target = AwsCluster(cfg.name, AwsClusterArgs(config=cfg)).target
@@ -339,9 +339,6 @@ def test_ha_roles_trust_one_service_account_and_reach_one_bucket(
 
 
 def test_ha_object_storage_values_and_annotations() -> None:
-    from pulumi.runtime.sync_await import _sync_await
-
-    import pulumi
 
     seen: dict[str, Any] = {}
 
@@ -360,7 +357,6 @@ def test_ha_object_storage_values_and_annotations() -> None:
         seen["wi"] = target.workload_identity
 
     run_with_mocks(program, fakes=AWS_FAKES, call_fakes=AWS_CALLS)
-    _sync_await(pulumi.Output.from_input(None).future())
     loki, tempo, loki_sa, tempo_sa = seen["values"]
     assert loki["loki"]["storage"]["type"] == "s3"
     assert loki["loki"]["storage"]["bucketNames"]["chunks"] == "aws-prod-loki-a1b2c3"

@@ -183,7 +183,7 @@ def test_push_password_is_an_exchanged_acr_token_kept_secret() -> None:
     run_with_mocks(program, fakes=AZURE_FAKES, call_fakes=AZURE_CALLS)
     assert _sync_await(seen["secret"]) is True
     assert _sync_await(seen["kube_secret"]) is True
-    repository, server, password, kubeconfig = seen["values"]
+    repository, _server, password, kubeconfig = seen["values"]
     assert repository == "azureprodx7k2q9.azurecr.io/hello"
     assert EXCHANGES == [("azureprodx7k2q9.azurecr.io", TENANT, "entra-access-token")]
     assert password == "acr-refresh-token-for-azureprodx7k2q9.azurecr.io"

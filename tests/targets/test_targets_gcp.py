@@ -260,7 +260,7 @@ def test_ha_storage_values() -> None:
         "gcs": {"bucket_name": "gcp-prod-tempo-5f3e"},
     }
     assert annotations == {
-        "iam.gke.io/gcp-service-account": "gcp-prod-loki@gantry-prod-example.iam.gserviceaccount.com"
+        "iam.gke.io/gcp-service-account": "gcp-prod-loki@gantry-prod-example.iam.gserviceaccount.com"  # noqa: E501
     }
 
 

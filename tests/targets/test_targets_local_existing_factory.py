@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.sync_await import _sync_await
 
 from components.config.stack import StackConfig
 from components.config.targets import ExistingTarget, LocalTarget
@@ -112,8 +113,6 @@ def test_existing_cluster_keeps_both_credentials_secret() -> None:
         seen["password_secret"] = target.registry.password.is_secret()
 
     rec = run_with_mocks(program)
-    from pulumi.runtime.sync_await import _sync_await
-
     assert _sync_await(seen["password_secret"]) is True
     provider = rec.one("pulumi:providers:kubernetes", "onprem-k8s")
     assert is_secret(provider.inputs["kubeconfig"]) and provider.inputs["context"] == "prod"
@@ -175,8 +174,10 @@ from components.config.stack import StackConfig
 from components.targets.factory import build_targets
 from tests.harness import run_with_mocks
 config = StackConfig.model_validate(json.loads(sys.argv[1]))
-run_with_mocks(lambda: build_targets(config, {"kc": pulumi.Output.from_input("kind: Config")}) and None)
-print(json.dumps(sorted(m for m in ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native") if m in sys.modules)))
+secrets = {"kc": pulumi.Output.from_input("kind: Config")}
+run_with_mocks(lambda: build_targets(config, secrets) and None)
+clouds = ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native")
+print(json.dumps(sorted(m for m in clouds if m in sys.modules)))
 """
 
 

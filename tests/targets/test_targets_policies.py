@@ -57,7 +57,7 @@ def violations(resources: list[tuple[Registered, Props]]) -> dict[str, list[str]
                     {},
                 )
                 try:
-                    policy.validate(args, lambda m, urn=None: messages.append(m))
+                    policy.validate(args, lambda m, urn=None, out=messages: out.append(m))
                 except (
                     DeferredToUpdate
                 ) as deferred:  # pragma: no cover - all values known under mocks
@@ -82,7 +82,7 @@ def violations(resources: list[tuple[Registered, Props]]) -> dict[str, list[str]
                     built[urn].property_dependencies[prop] = [built[u] for u in urns]
             policy.validate(
                 StackValidationArgs(list(built.values()), {}),
-                lambda m, urn=None: messages.append(m),
+                lambda m, urn=None, out=messages: out.append(m),
             )
         if messages:
             found[rule.id] = messages
@@ -352,7 +352,7 @@ WEAKENED: list[tuple[str, str, str, Callable[[Props], None], str | None]] = [
     WEAKENED,
     ids=[f"{c}-{r}-{i}" for i, (c, r, *_rest) in enumerate(WEAKENED)],
 )
-def test_cloud_rules_fail_on_a_weakened_copy(
+def test_cloud_rules_fail_on_a_weakened_copy(  # noqa: PLR0917 - pytest parameters
     cloud: str,
     rule: str,
     type_token: str,
