@@ -13,6 +13,8 @@ STACK ?= local
 OUT ?= out
 GANTRY_CACHE ?= $(HOME)/.cache/gantry
 export GANTRY_CACHE
+# apt needs root: on a laptop or a hosted runner that is sudo, here and in CI it is root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 REQS := requirements.txt requirements-dev.txt policies/requirements.txt
 VENV_STAMP := $(VENV)/.installed-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
 
@@ -30,14 +32,20 @@ $(VENV_STAMP): $(REQS)
 .PHONY: venv
 venv: $(VENV_STAMP) ## Create .venv from the pinned requirements
 
-.PHONY: promtool
-promtool: ## Install promtool (Debian's prometheus package) when missing
-	@command -v promtool >/dev/null || { \
-	  echo "installing Debian's prometheus package for promtool"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+APT_TOOLS := promtool:prometheus amtool:prometheus-alertmanager shellcheck:shellcheck
+
+.PHONY: apt-tools
+apt-tools: ## promtool (Debian's prometheus) and shellcheck, when missing
+	@missing=""; for pair in $(APT_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 .PHONY: tools
-tools: venv promtool ## Everything the tests need
+tools: venv apt-tools ## Everything the tests need
 	bash scripts/install-actionlint.sh
 
 # --- checks ---------------------------------------------------------------------------
@@ -59,11 +67,24 @@ test-py: tools ## Python tests (unit, mocks, policies, rules, workflows)
 test-go: ## Go vet, staticcheck and race tests of the service
 	cd app && go vet ./... && go test -race -count=1 ./...
 
+.PHONY: test-rules
+test-rules: tools ## promtool check + unit tests of every generated alert
+	$(VENV)/bin/pytest -q tests/alerts
+
+.PHONY: test-workflows
+test-workflows: tools ## actionlint + the delivery workflow tests
+	$(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflows_scripts.py
+
 .PHONY: test
 test: lint typecheck test-py test-go ## Everything CI runs
 
 # --- the stack --------------------------------------------------------------------------
 
 .PHONY: rules
-rules: venv ## Write the stack's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
+rules: venv ## Write STACK's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
 	$(PY) scripts/render_rules.py --stack $(STACK) --out $(OUT)/rules/$(STACK)
+
+.PHONY: preview
+preview: venv ## pulumi preview of STACK with the policy pack and its config
+	pulumi preview --stack $(STACK) --diff --policy-pack policies \
+	  --policy-pack-config policies/config/$(STACK).json

@@ -30,7 +30,7 @@ def _cache(
 ) -> tuple[list[docker_build.CacheFromArgs], list[docker_build.CacheToArgs]]:
     if endpoint.cache_repository is None:
         return [], []
-    ref = pulumi.Output.concat(endpoint.cache_repository, f":buildcache-{arch}")
+    ref = pulumi.Output.concat(endpoint.cache_repository, f":cache-{arch}")
     cache_from = [docker_build.CacheFromArgs(registry=docker_build.CacheFromRegistryArgs(ref=ref))]
     cache_to = [
         docker_build.CacheToArgs(
@@ -60,6 +60,7 @@ def build_with_buildx(
     """Build and push; return each target's index reference (`repo:tag@sha256:...`)."""
     logins = [login for login in map(_registry_login, registries.values()) if login is not None]
     # The first target's registry holds the build cache; the others receive pushes only.
+    # Cache tags are `cache-<arch>`: the one tag pattern ECR lets be overwritten.
     cache_endpoint = next(iter(registries.values()))
     per_platform: dict[str, docker_build.Image] = {}
     for platform in platforms:

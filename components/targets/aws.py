@@ -475,13 +475,14 @@ class AwsCluster(pulumi.ComponentResource):
     def _workload_identity(
         self, namespace: str, service_account: str
     ) -> dict[str, pulumi.Input[str]]:
-        """IRSA annotation for a service account gantry bound to a role; other accounts get none."""
+        """IRSA annotation for a service account gantry bound to a role.
+
+        Other accounts (the service's own, by default) get no annotation and so
+        no AWS identity at all: least privilege until a team binds one.
+        """
         role = getattr(self, "_roles", {}).get((namespace, service_account))
         if role is None:
-            msg = (
-                f"no AWS role is bound to {namespace}/{service_account} on target {self._cfg.name}"
-            )
-            raise KeyError(msg)
+            return {}
         return {"eks.amazonaws.com/role-arn": role.arn}
 
 

@@ -373,11 +373,10 @@ class AzureCluster(pulumi.ComponentResource):
     def _workload_identity(
         self, namespace: str, service_account: str
     ) -> dict[str, pulumi.Input[str]]:
-        """Entra workload identity annotation for an account gantry federated; others: KeyError."""
+        """Entra workload identity annotation for an account gantry federated; others: none."""
         identity = getattr(self, "_identities", {}).get((namespace, service_account))
         if identity is None:
-            msg = f"no Azure identity is federated with {namespace}/{service_account}"
-            raise KeyError(msg)
+            return {}
         return {"azure.workload.identity/client-id": identity.client_id}
 
 

@@ -54,7 +54,8 @@ class ObjectStorage:
 
 
 WorkloadIdentity = Callable[[str, str], pulumi.Input[Mapping[str, pulumi.Input[str]]]]
-"""(namespace, service account) -> annotations binding it to a cloud identity."""
+"""(namespace, service account) -> annotations binding it to a cloud identity; an
+empty mapping for an account the target bound to none (it then gets no cloud access)."""
 
 
 @dataclass(frozen=True)

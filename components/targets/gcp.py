@@ -419,11 +419,10 @@ class GcpCluster(pulumi.ComponentResource):
     def _workload_identity(
         self, namespace: str, service_account: str
     ) -> dict[str, pulumi.Input[str]]:
-        """Workload Identity annotation for an account gantry bound to a GSA; others: KeyError."""
+        """Workload Identity annotation for an account gantry bound to a GSA; others: none."""
         account = getattr(self, "_accounts", {}).get((namespace, service_account))
         if account is None:
-            msg = f"no Google service account is bound to {namespace}/{service_account}"
-            raise KeyError(msg)
+            return {}
         return {"iam.gke.io/gcp-service-account": account.email}
 
 
