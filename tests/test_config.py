@@ -341,3 +341,11 @@ def test_quantities() -> None:
     assert parse_quantity("1k") == 1000
     with pytest.raises(ValueError, match="not a Kubernetes quantity"):
         parse_quantity("1.5.3Gi")
+
+
+def test_config_reference_is_current() -> None:
+    from components.config.reference import DOC, render_reference
+
+    assert DOC.read_text() == render_reference(), "docs/config-reference.md is stale: make docs"
+    for key in ("`targets[cloud=aws].region`", "`service.replicas.min`", "`slos[].objective`"):
+        assert key in DOC.read_text()

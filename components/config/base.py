@@ -34,4 +34,6 @@ Duration = Annotated[str, AfterValidator(_duration)]
 class Model(BaseModel):
     """Strict base: unknown keys are errors, so a typo never silently becomes a default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )

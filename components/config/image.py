@@ -16,15 +16,20 @@ class ImageConfig(Model):
     """The service image: built once per stack, deployed by digest to every target."""
 
     repository: str = Field(default="hello", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    """Repository name in every target's registry."""
     context: str = "app"
+    """Build context: the Go module of the service."""
     dockerfile: str = "app/Dockerfile"
+    """The production Dockerfile (buildx builder)."""
     platforms: list[Platform] = Field(default_factory=lambda: list(DEFAULT_PLATFORMS), min_length=1)
+    """Platforms of the index; each is cross-compiled, never emulated."""
     builder: Literal["buildx", "ko"] = Field(
         default="buildx",
         description="buildx: the production Dockerfile through docker-build; "
         "ko: daemonless cross-compile onto a locally assembled base (local stack)",
     )
     version: str = Field(default="0.1.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
+    """Semantic version: the release tag and the -X stamp."""
     sign: bool = Field(default=False, description="keyless cosign signing in CI (see docs)")
 
     @field_validator("platforms")

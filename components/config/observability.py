@@ -27,30 +27,42 @@ class Retention(Model):
     """How long each signal is kept."""
 
     metrics: Duration = "15d"
+    """Prometheus TSDB retention."""
     logs: Duration = "7d"
+    """Loki retention."""
     traces: Duration = "72h"
+    """Tempo block retention."""
 
 
 class Storage(Model):
     """Persistent volume sizes (object storage holds the bulk in the ha profile)."""
 
     prometheus: StorageQuantity = "20Gi"
+    """PVC size per Prometheus replica."""
     alertmanager: StorageQuantity = "1Gi"
+    """PVC size per Alertmanager replica."""
     loki: StorageQuantity = "10Gi"
+    """PVC size for Loki (filesystem in small, WAL/cache in ha)."""
     tempo: StorageQuantity = "10Gi"
+    """PVC size for Tempo."""
     grafana: StorageQuantity = "1Gi"
+    """PVC size for Grafana."""
     storage_class: str | None = None
+    """StorageClass for every PVC; default the cluster's default class."""
 
 
 class Receiver(Model):
     """One Alertmanager receiver; its URL or key comes from a secret config key."""
 
     name: DnsLabel
+    """Receiver name in Alertmanager."""
     type: Literal["slack", "pagerduty", "webhook"]
+    """Where notifications go."""
     secret: SecretKey = Field(description="config key holding the webhook URL or routing key")
     severities: list[Severity] = Field(
         default_factory=lambda: list(PAGED_AND_TICKETED), min_length=1
     )
+    """Alert severities routed to this receiver."""
     channel: str | None = Field(default=None, description="Slack channel, e.g. #alerts")
 
     @model_validator(mode="after")
@@ -65,15 +77,21 @@ class ObservabilityConfig(Model):
     """Prometheus, Alertmanager, Grafana, Loki, Tempo and Alloy on every target."""
 
     enabled: bool = True
+    """Install the stack on every target."""
     profile: Literal["small", "ha"] = "small"
+    """small: single replicas on disks; ha: replicated, object storage."""
     namespace: DnsLabel = "observability"
+    """Namespace of the stack."""
     retention: Retention = Field(default_factory=Retention)
+    """How long each signal is kept."""
     storage: Storage = Field(default_factory=Storage)
+    """Volume sizes."""
     charts: dict[ChartName, ChartSource] = Field(
         default_factory=dict,
         description="per-chart repository/version overrides (mirrors, air-gap)",
     )
     receivers: list[Receiver] = Field(default_factory=list)
+    """Alertmanager receivers; their secrets come from secret config keys."""
     grafana_host: str | None = Field(
         default=None, description="Ingress host for Grafana; none: port-forward"
     )

@@ -26,6 +26,7 @@ class SloConfig(Model):
 
     name: DnsLabel = Field(description="Rule-safe name, e.g. availability; unique per stack")
     kind: SloKind
+    """availability: share of non-5xx; latency: share faster than the threshold."""
     objective: float = Field(gt=0, lt=1, description="Target share of good requests, e.g. 0.999")
     latency_threshold_seconds: float | None = Field(
         default=None,

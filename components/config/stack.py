@@ -66,12 +66,19 @@ class StackConfig(Model):
     """Everything a stack file can say, parsed once before any resource exists."""
 
     profile: Profile
+    """Picks the defaults for everything else (table below)."""
     targets: list[TargetConfig] = Field(min_length=1)
+    """Clusters to deploy to; every component is created once per target."""
     image: ImageConfig = Field(default_factory=ImageConfig)
+    """How the service image is built."""
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+    """The service's workload settings."""
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    """The observability stack."""
     slos: list[SloConfig] = Field(default_factory=list)
+    """SLOs the alerts are generated from; default per profile."""
     policy: PolicyConfig
+    """The policy-pack config this stack is previewed with."""
 
     @model_validator(mode="before")
     @classmethod
