@@ -12,6 +12,7 @@ import yaml
 from components.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
 from components.config.loader import decode_pulumi_config
 from components.config.quantities import mebibytes, millicores, parse_quantity
+from components.config.reference import DOC, render_reference
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = ("local", "dev", "prod")
@@ -344,8 +345,6 @@ def test_quantities() -> None:
 
 
 def test_config_reference_is_current() -> None:
-    from components.config.reference import DOC, render_reference
-
     assert DOC.read_text() == render_reference(), "docs/config-reference.md is stale: make docs"
     for key in ("`targets[cloud=aws].region`", "`service.replicas.min`", "`slos[].objective`"):
         assert key in DOC.read_text()
