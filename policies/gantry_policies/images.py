@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ class ImageRef:
 
 def parse_image(image: str) -> ImageRef:
     """Docker's normalisation: no registry means docker.io, single names are library/."""
-    rest, digest = (image.split("@", 1) + [None])[:2] if "@" in image else (image, None)
-    tag = None
+    rest, at, digest_part = image.partition("@")
+    digest = digest_part if at else None
+    tag: str | None = None
     last = rest.rsplit("/", 1)[-1]
     if ":" in last:
         rest, tag = rest.rsplit(":", 1)
@@ -44,13 +46,25 @@ def parse_image(image: str) -> ImageRef:
         registry, repository = first, remainder
     else:
         registry, repository = "docker.io", rest if remainder else f"library/{rest}"
+    if registry in ("index.docker.io", "registry-1.docker.io"):
+        registry = "docker.io"
     return ImageRef(registry, repository, tag, digest)
 
 
-def _matches(ref: ImageRef, prefix: str) -> bool:
-    prefix = prefix.rstrip("/")
-    full = ref.name
-    return full == prefix or full.startswith(prefix + "/") or ref.registry == prefix
+def matches_repository(ref: ImageRef, pattern: str) -> bool:
+    """True if ``ref`` lives under ``pattern``: ``registry[/path]``, compared segment by segment.
+
+    Each segment may be a glob (``*.dkr.ecr.eu-west-1.amazonaws.com``, ``*.azurecr.io``),
+    whose ``*`` never crosses a ``/``; a pattern is a prefix of whole segments, so
+    ``quay.io/prometheus`` allows ``quay.io/prometheus/node-exporter`` but not
+    ``quay.io/prometheus-evil/x``. A bare name (``grafana``) is not a registry: write
+    ``docker.io/grafana``.
+    """
+    want = pattern.strip("/").split("/")
+    have = [ref.registry, *ref.repository.split("/")]
+    if len(want) > len(have):
+        return False
+    return all(fnmatch.fnmatchcase(h, w) for h, w in zip(have, want, strict=False))
 
 
 def _images(resource: Resource) -> Iterable[tuple[str, str, object]]:
@@ -74,7 +88,7 @@ def _tags(resource: Resource, settings: Settings) -> Iterable[Finding]:
             yield violation(f'{resource.display}: container "{name}" has no image.')
             continue
         ref = parse_image(image)
-        first_party = any(_matches(ref, p) for p in settings.first_party_repositories)
+        first_party = any(matches_repository(ref, p) for p in settings.first_party_repositories)
         if first_party and not (ref.digest and _DIGEST.search(image)):
             yield violation(
                 f'{resource.display}: container "{name}" runs project image "{image}" without a digest;'
@@ -96,7 +110,7 @@ def _registries(resource: Resource, settings: Settings) -> Iterable[Finding]:
             yield cannot_verify(path, subject=resource.display)
         elif isinstance(image, str) and image:
             ref = parse_image(image)
-            if not any(_matches(ref, p) for p in settings.allowed_registries):
+            if not any(matches_repository(ref, p) for p in settings.allowed_registries):
                 allowed = (
                     ", ".join(settings.allowed_registries)
                     or "none configured: set allowedRegistries"

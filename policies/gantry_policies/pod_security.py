@@ -7,13 +7,14 @@ Kubernetes version from ``podSecurity.version`` (newest release by default).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pulumi_policy import Severity
 
 from . import pss
-from .podspec import WORKLOAD_TYPES, pod_template
+from .podspec import WORKLOAD_TYPES, PodTemplate, pod_template
 from .rule import MANDATORY, Finding, Resource, ResourceCheck, Rule, cannot_verify, violation
-from .settings import Settings
+from .settings import Level, Settings
 from .values import UNKNOWN
 
 _TYPES = tuple(sorted(WORKLOAD_TYPES))
@@ -30,15 +31,17 @@ def pss_findings(resource: Resource, settings: Settings, rule_id: str) -> Iterab
         yield cannot_verify("metadata.namespace", subject=resource.display)
         return
     level = settings.level_for(namespace if isinstance(namespace, str) else None)
-    results = pss.evaluate(
-        template.metadata,
-        template.spec,
-        level,
-        settings.pss_version,
-        template.unknowns,
-        frozenset({rule_id}),
-    )
+    if template.key:
+        results = _all_results(template, level, settings.pss_version)
+    else:
+        results = tuple(
+            pss.evaluate(
+                template.metadata, template.spec, level, settings.pss_version, template.unknowns
+            )
+        )
     for result in results:
+        if result.rule != rule_id:
+            continue
         if result.unknown is not None:
             yield cannot_verify(template.field_path(result.unknown), subject=resource.display)
         else:
@@ -46,6 +49,16 @@ def pss_findings(resource: Resource, settings: Settings, rule_id: str) -> Iterab
             yield violation(
                 f'{resource.display} violates Pod Security "{level}" ({controls}): {result.detail}.'
             )
+
+
+@lru_cache(maxsize=1024)
+def _all_results(
+    template: PodTemplate, level: Level, version: tuple[int, int]
+) -> tuple[pss.PssResult, ...]:
+    """Every control's result once per template (ten rules read them)."""
+    return tuple(
+        pss.evaluate(template.metadata, template.spec, level, version, template.unknowns)
+    )
 
 
 def _check(rule_id: str) -> ResourceCheck:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from pulumi_policy import (
@@ -126,12 +127,17 @@ class Rule:
 
     def applies(self, resource_type: str) -> bool:
         """Exact type tokens, or prefixes ending in ':' / '/' (empty = every type)."""
-        if not self.types:
-            return True
-        return any(
-            resource_type == t or (t[-1] in ":/" and resource_type.startswith(t))
-            for t in self.types
-        )
+        return _applies(self.types, resource_type)
+
+
+@lru_cache(maxsize=4096)
+def _applies(types: tuple[str, ...], resource_type: str) -> bool:
+    """Cached: the SDK calls every resource policy for every resource."""
+    if not types:
+        return True
+    return any(
+        resource_type == t or (t[-1] in ":/" and resource_type.startswith(t)) for t in types
+    )
 
 
 class DeferredToUpdate(UnknownValueError):

@@ -93,6 +93,9 @@ CONFIG_SCHEMA: Final[dict[str, dict[str, Any]]] = {
 }
 
 
+_ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
+
+
 class SettingsError(ValueError):
     """Raised for config the JSON schema cannot catch (e.g. an exemption with no target)."""
 
@@ -245,11 +248,39 @@ def _parse_cached(blob: str) -> Settings:
     return parse(json.loads(blob))
 
 
+class _SameValues:
+    """Settings by the identity of a config's top-level values.
+
+    The engine hands every call a shallow copy of the policy's config, so the
+    values themselves are the same objects call after call. An entry keeps its
+    values alive, so an id cannot be reused while the entry is cached.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self._entries: dict[tuple[tuple[str, int], ...], tuple[tuple[Any, ...], Settings]] = {}
+        self._limit = limit
+
+    def get(self, config: Mapping[str, Any]) -> Settings:
+        items = tuple(config.items())
+        key = tuple((k, id(v)) for k, v in items)
+        hit = self._entries.get(key)
+        if hit is not None and all(a is b for a, (_, b) in zip(hit[0], items, strict=True)):
+            return hit[1]
+        settings = _parse_cached(json.dumps(dict(config), sort_keys=True, default=str))
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[key] = (tuple(v for _, v in items), settings)
+        return settings
+
+
+_SETTINGS = _SameValues()
+
+
 def from_config(config: Mapping[str, Any]) -> Settings:
-    """``parse`` with a cache: the engine hands every call a fresh copy of the same config."""
+    """``parse`` with caches: by value identity first, then by the config's JSON."""
     if not config:
         return Settings()
-    return _parse_cached(json.dumps(dict(config), sort_keys=True, default=str))
+    return _SETTINGS.get(config)
 
 
 def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dict[str, Any]:
@@ -258,9 +289,19 @@ def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dic
     ``policies`` maps policy name to rule id. ``enforcementLevels`` (policy name
     or rule id -> level) is the only key not copied to every policy.
     """
-    shared = {k: v for k, v in pack_settings.items() if k != "enforcementLevels"}
+    shared = {
+        k: v
+        for k, v in pack_settings.items()
+        if k != "enforcementLevels" and not k.startswith("$")  # "$comment" stays in the source
+    }
     parse(shared)  # fail here, not inside the engine, on a bad document
     levels = dict(pack_settings.get("enforcementLevels") or {})
+    unknown = sorted(set(levels) - set(policies) - set(policies.values()))
+    if unknown:
+        raise SettingsError(f"enforcementLevels names no policy: {', '.join(unknown)}")
+    bad = sorted(str(v) for v in levels.values() if v not in _ENFORCEMENT_LEVELS)
+    if bad:
+        raise SettingsError(f"enforcementLevels: {', '.join(bad)} is not one of {_ENFORCEMENT_LEVELS}")
     out: dict[str, Any] = {}
     for name, rule_id in policies.items():
         entry: dict[str, Any] = dict(shared)

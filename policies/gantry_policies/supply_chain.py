@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pulumi_policy import Severity
 
-from .images import parse_image
+from .images import matches_repository, parse_image
 from .podspec import containers, pod_template
 from .rule import ADVISORY, MANDATORY, Finding, Resource, Rule, cannot_verify, violation
 from .settings import Settings
@@ -77,8 +77,10 @@ def _first_party_images(
         template = pod_template(r.type, r.props)
         for _, _, c in containers(template.spec) if template else []:
             image = c.get("image")
-            if isinstance(image, str) and any(parse_image(image).name.startswith(p.rstrip("/"))
-                                              for p in settings.first_party_repositories):  # fmt: skip
+            if not isinstance(image, str):
+                continue
+            ref = parse_image(image)
+            if any(matches_repository(ref, p) for p in settings.first_party_repositories):
                 found.append((r, image))
     return found
 
