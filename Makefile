@@ -63,9 +63,32 @@ typecheck: venv ## mypy --strict on components/ and policies/
 test-py: tools ## Python tests (unit, mocks, policies, rules, workflows)
 	$(VENV)/bin/pytest -q -m "not integration"
 
+STATICCHECK_VERSION := v0.8.2
+APP_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+APP_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+APP_LDFLAGS = -s -w -buildid= \
+  -X github.com/gantry-dev/gantry/app/internal/version.Version=$(APP_VERSION) \
+  -X github.com/gantry-dev/gantry/app/internal/version.Revision=$(APP_REVISION)
+
 .PHONY: test-go
 test-go: ## Go vet, staticcheck and race tests of the service
-	cd app && go vet ./... && go test -race -count=1 ./...
+	cd app && go vet ./...
+	cd app && go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	cd app && go test -race -count=1 ./...
+
+.PHONY: bench-go
+bench-go: ## Middleware chain vs bare handler, in process and on loopback
+	cd app && go test -run '^$$' -bench . -benchmem -count 5 ./internal/...
+
+.PHONY: build-app
+build-app: ## Cross-compile the service for linux/amd64 and linux/arm64 into app/bin/
+	cd app && for arch in amd64 arm64; do \
+	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+	    -ldflags "$(APP_LDFLAGS)" -o bin/hello-linux-$$arch ./cmd/hello || exit 1; done
+
+.PHONY: policy-bench
+policy-bench: venv ## Policy time over a prod-sized set of resources
+	cd policies && ../$(PY) -m gantry_policies.bench
 
 .PHONY: test-rules
 test-rules: tools ## promtool check + unit tests of every generated alert
@@ -83,6 +106,18 @@ test: lint typecheck test-py test-go ## Everything CI runs
 .PHONY: rules
 rules: venv ## Write STACK's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
 	$(PY) scripts/render_rules.py --stack $(STACK) --out $(OUT)/rules/$(STACK)
+
+.PHONY: render
+render: venv ## Write the service's manifests of STACK to $(OUT)/render/$(STACK)/<target>/ (IMAGE=ref@sha256:... optional)
+	$(PY) scripts/render_manifests.py --stack $(STACK) --out $(OUT)/render $(if $(IMAGE),--image $(IMAGE))
+
+.PHONY: validate-manifests
+validate-manifests: render ## Validate them against the Kubernetes schemas and the ServiceMonitor CRD
+	$(PY) scripts/validate_manifests.py $(OUT)/render/$(STACK)
+
+.PHONY: checkov
+checkov: render ## Scan them with checkov (own venv in GANTRY_CACHE; skips in .checkov.yaml)
+	bash scripts/checkov.sh $(OUT)/render/$(STACK)
 
 .PHONY: preview
 preview: venv ## pulumi preview of STACK with the policy pack and its config

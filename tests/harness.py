@@ -200,6 +200,9 @@ def run_with_mocks(
     as the engine does (JSON for objects). `secret_config` adds keys the
     engine marks secret.
     """
+    # A failed earlier run leaves its error in the RPC manager, which would re-raise it here.
+    settings._get_rpc_manager().clear()
+    settings.SETTINGS.outputs.clear()
     recording = Recording()
     mocks = _Mocks(fakes or {}, call_fakes or {}, recording)
     monitor = _Monitor(mocks, recording)

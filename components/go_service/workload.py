@@ -204,6 +204,16 @@ def container(spec: ServiceSpec) -> dict[str, Any]:
     return body
 
 
+ARM64_TOLERATION = {
+    "key": "kubernetes.io/arch",
+    "operator": "Equal",
+    "value": "arm64",
+    "effect": "NoSchedule",
+}
+"""Some clouds taint arm64 nodes (GKE's t2a pools) so that single-arch images stay off
+them; the service's index carries both architectures, so it may run there."""
+
+
 def pod_template(spec: ServiceSpec) -> dict[str, Any]:
     return {
         "metadata": {
@@ -218,6 +228,7 @@ def pod_template(spec: ServiceSpec) -> dict[str, Any]:
             "securityContext": pod_security_context(),
             "terminationGracePeriodSeconds": termination_grace_seconds(spec),
             "topologySpreadConstraints": topology_spread(spec),
+            "tolerations": [ARM64_TOLERATION],
             # The root filesystem is read-only and the service writes no file, so no /tmp volume.
             "containers": [container(spec)],
         },

@@ -226,3 +226,10 @@ def test_profiles_differ_in_size(profile_spec: ServiceSpec) -> None:
             body["template"]["spec"]["topologySpreadConstraints"][0]["whenUnsatisfiable"]
             == "ScheduleAnyway"
         )
+
+
+def test_tolerates_tainted_arm64_nodes() -> None:
+    """GKE taints t2a pools; the multi-arch image belongs there too."""
+    assert _pod(service_spec())["tolerations"] == [
+        {"key": "kubernetes.io/arch", "operator": "Equal", "value": "arm64", "effect": "NoSchedule"}
+    ]
