@@ -3,10 +3,13 @@ package middleware
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/gantry-dev/gantry/app/internal/otelid"
 )
 
 // DurationBuckets are the classic histogram buckets, in seconds. They are
@@ -19,6 +22,24 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	series   *cache[seriesKey, series]
+}
+
+// seriesKey identifies one labelled series: the mux pattern (from which the
+// route label is derived), the bounded method and the status code.
+type seriesKey struct {
+	pattern string
+	method  string
+	code    int
+}
+
+// series is the counter and histogram of one label set, looked up once so
+// that a request neither hashes label values nor formats the status code.
+type series struct {
+	requests   prometheus.ExemplarAdder
+	requestsOK prometheus.Counter
+	duration   prometheus.ExemplarObserver
+	durationOK prometheus.Observer
 }
 
 // NewMetrics creates and registers the request metrics on reg.
@@ -45,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "HTTP requests being served now.",
 		}),
 	}
+	m.series = newCache(m.newSeries)
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -53,29 +75,48 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
+func (m *Metrics) newSeries(k seriesKey) series {
+	route := Route(&http.Request{Pattern: k.pattern})
+	code := strconv.Itoa(k.code)
+	c := m.requests.WithLabelValues(route, k.method, code)
+	o := m.duration.WithLabelValues(route, k.method, code)
+	// client_golang's counters and histograms implement the exemplar
+	// interfaces; asserting once here keeps the assertion off the hot path.
+	return series{
+		requests:   c.(prometheus.ExemplarAdder),
+		requestsOK: c,
+		duration:   o.(prometheus.ExemplarObserver),
+		durationOK: o,
+	}
+}
+
+// exemplarLabels recycles the one-entry label maps of exemplars; the client
+// copies the labels into the exemplar it stores, so a map is free again as
+// soon as the call returns.
+var exemplarLabels = sync.Pool{New: func() any { return prometheus.Labels{"trace_id": ""} }}
+
 // Handler observes next. When the request's span is sampled, the trace id is
 // attached as an exemplar so that Grafana can jump from a latency bucket to
 // the trace.
 func (m *Metrics) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		m.inFlight.Inc()
 		defer m.inFlight.Dec()
 		rec := wrapRecorder(w)
 
 		next.ServeHTTP(rec, r)
 
-		elapsed := time.Since(start).Seconds()
-		labels := []string{Route(r), Method(r.Method), strconv.Itoa(rec.status)}
-		counter := m.requests.WithLabelValues(labels...)
-		observer := m.duration.WithLabelValues(labels...)
+		elapsed := time.Since(rec.start).Seconds()
+		s := m.series.get(seriesKey{pattern: r.Pattern, method: Method(r.Method), code: rec.status})
 		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
-			ex := prometheus.Labels{"trace_id": sc.TraceID().String()}
-			counter.(prometheus.ExemplarAdder).AddWithExemplar(1, ex)
-			observer.(prometheus.ExemplarObserver).ObserveWithExemplar(elapsed, ex)
+			ex := exemplarLabels.Get().(prometheus.Labels)
+			ex["trace_id"] = otelid.TraceID(sc.TraceID())
+			s.requests.AddWithExemplar(1, ex)
+			s.duration.ObserveWithExemplar(elapsed, ex)
+			exemplarLabels.Put(ex)
 			return
 		}
-		counter.Inc()
-		observer.Observe(elapsed)
+		s.requestsOK.Inc()
+		s.durationOK.Observe(elapsed)
 	})
 }

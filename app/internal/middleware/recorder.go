@@ -7,6 +7,7 @@ package middleware
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // recorder remembers the status and size of a response. The metrics and
@@ -17,6 +18,9 @@ type recorder struct {
 	status      int
 	bytes       int64
 	wroteHeader bool
+	// start is when the outermost of our middleware saw the request; the
+	// others reuse it rather than reading the clock again.
+	start time.Time
 }
 
 // wrapRecorder returns w itself when it already is a recorder.
@@ -24,7 +28,7 @@ func wrapRecorder(w http.ResponseWriter) *recorder {
 	if rec, ok := w.(*recorder); ok {
 		return rec
 	}
-	return &recorder{ResponseWriter: w, status: http.StatusOK}
+	return &recorder{ResponseWriter: w, status: http.StatusOK, start: time.Now()}
 }
 
 func (r *recorder) WriteHeader(code int) {
