@@ -8,8 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/gantry-dev/gantry/app/internal/otelid"
 )
 
 // DurationBuckets are the classic histogram buckets, in seconds. They are
@@ -110,7 +108,7 @@ func (m *Metrics) Handler(next http.Handler) http.Handler {
 		s := m.series.get(seriesKey{pattern: r.Pattern, method: Method(r.Method), code: rec.status})
 		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
 			ex := exemplarLabels.Get().(prometheus.Labels)
-			ex["trace_id"] = otelid.TraceID(sc.TraceID())
+			ex["trace_id"] = sc.TraceID().String()
 			s.requests.AddWithExemplar(1, ex)
 			s.duration.ObserveWithExemplar(elapsed, ex)
 			exemplarLabels.Put(ex)
