@@ -3,7 +3,6 @@ package middleware
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,14 +12,19 @@ import (
 // DurationBuckets are the classic histogram buckets, in seconds. They are
 // kept next to the native histogram so that dashboards and recording rules
 // work whether or not Prometheus scrapes native histograms.
-var DurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+var DurationBuckets = durationBounds[:]
+
+// durationBounds is an array so that per-bucket state can be sized by it.
+var durationBounds = [...]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // Metrics records the RED metrics of every request.
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
-	series   *cache[seriesKey, series]
+	series   *cache[seriesKey, *series]
+	// epoch is the monotonic origin of the exemplar clocks.
+	epoch time.Time
 }
 
 // seriesKey identifies one labelled series: the mux pattern (from which the
@@ -32,12 +36,14 @@ type seriesKey struct {
 }
 
 // series is the counter and histogram of one label set, looked up once so
-// that a request neither hashes label values nor formats the status code.
+// that a request neither hashes label values nor formats the status code,
+// with the clocks that pace its exemplars.
 type series struct {
-	requests   prometheus.ExemplarAdder
-	requestsOK prometheus.Counter
-	duration   prometheus.ExemplarObserver
-	durationOK prometheus.Observer
+	requests   prometheus.Counter
+	requestsEx prometheus.ExemplarAdder
+	duration   prometheus.Observer
+	durationEx prometheus.ExemplarObserver
+	exemplars  exemplarClocks
 }
 
 // NewMetrics creates and registers the request metrics on reg.
@@ -65,6 +71,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 	}
 	m.series = newCache(m.newSeries)
+	m.epoch = time.Now()
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -73,29 +80,25 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) newSeries(k seriesKey) series {
+func (m *Metrics) newSeries(k seriesKey) *series {
 	route := Route(&http.Request{Pattern: k.pattern})
 	code := strconv.Itoa(k.code)
 	c := m.requests.WithLabelValues(route, k.method, code)
 	o := m.duration.WithLabelValues(route, k.method, code)
 	// client_golang's counters and histograms implement the exemplar
 	// interfaces; asserting once here keeps the assertion off the hot path.
-	return series{
-		requests:   c.(prometheus.ExemplarAdder),
-		requestsOK: c,
-		duration:   o.(prometheus.ExemplarObserver),
-		durationOK: o,
+	return &series{
+		requests:   c,
+		requestsEx: c.(prometheus.ExemplarAdder),
+		duration:   o,
+		durationEx: o.(prometheus.ExemplarObserver),
 	}
 }
 
-// exemplarLabels recycles the one-entry label maps of exemplars; the client
-// copies the labels into the exemplar it stores, so a map is free again as
-// soon as the call returns.
-var exemplarLabels = sync.Pool{New: func() any { return prometheus.Labels{"trace_id": ""} }}
-
 // Handler observes next. When the request's span is sampled, the trace id is
 // attached as an exemplar so that Grafana can jump from a latency bucket to
-// the trace.
+// the trace, at most once per ExemplarInterval per series and bucket (see
+// exemplarClocks).
 func (m *Metrics) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.inFlight.Inc()
@@ -104,17 +107,34 @@ func (m *Metrics) Handler(next http.Handler) http.Handler {
 
 		next.ServeHTTP(rec, r)
 
-		elapsed := time.Since(rec.start).Seconds()
+		now := time.Now()
+		elapsed := now.Sub(rec.start).Seconds()
 		s := m.series.get(seriesKey{pattern: r.Pattern, method: Method(r.Method), code: rec.status})
-		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
-			ex := exemplarLabels.Get().(prometheus.Labels)
-			ex["trace_id"] = sc.TraceID().String()
-			s.requests.AddWithExemplar(1, ex)
-			s.duration.ObserveWithExemplar(elapsed, ex)
-			exemplarLabels.Put(ex)
+		sc := trace.SpanContextFromContext(r.Context())
+		if !sc.IsSampled() {
+			s.requests.Inc()
+			s.duration.Observe(elapsed)
 			return
 		}
-		s.requestsOK.Inc()
-		s.durationOK.Observe(elapsed)
+		var ex prometheus.Labels
+		at := now.Sub(m.epoch)
+		if s.exemplars.claimCounter(at) {
+			ex = exemplarLabels(sc)
+			s.requestsEx.AddWithExemplar(1, ex)
+		} else {
+			s.requests.Inc()
+		}
+		if s.exemplars.claimBucket(elapsed, at) {
+			if ex == nil {
+				ex = exemplarLabels(sc)
+			}
+			s.durationEx.ObserveWithExemplar(elapsed, ex)
+		} else {
+			s.duration.Observe(elapsed)
+		}
 	})
+}
+
+func exemplarLabels(sc trace.SpanContext) prometheus.Labels {
+	return prometheus.Labels{"trace_id": sc.TraceID().String()}
 }
