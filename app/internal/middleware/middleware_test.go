@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gantry-dev/gantry/app/internal/config"
 	"github.com/gantry-dev/gantry/app/internal/logging"
@@ -67,6 +68,18 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 
 func newFixture(t testing.TB, level slog.Level, router http.Handler) *fixture {
 	t.Helper()
+	spans := tracetest.NewInMemoryExporter()
+	tp := telemetry.NewProvider(sdktrace.NewSimpleSpanProcessor(spans), nil,
+		config.SamplerConfig{Name: config.SamplerParentBasedAlwaysOn})
+	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+	f := newFixtureWith(t, level, router, tp)
+	f.spans = spans
+	return f
+}
+
+// newFixtureWith builds the chain around tp; spans is left nil.
+func newFixtureWith(t testing.TB, level slog.Level, router http.Handler, tp trace.TracerProvider) *fixture {
+	t.Helper()
 	reg, err := metrics.NewRegistry(version.Info{Version: "t", Revision: "r", GoVersion: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -75,17 +88,13 @@ func newFixture(t testing.TB, level slog.Level, router http.Handler) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spans := tracetest.NewInMemoryExporter()
-	tp := telemetry.NewProvider(sdktrace.NewSimpleSpanProcessor(spans), nil,
-		config.SamplerConfig{Name: config.SamplerParentBasedAlwaysOn})
-	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
 	logs := &syncBuffer{}
 	h := Chain(router,
 		NewTracing(tp, telemetry.Propagator(), "/healthz"),
 		m,
 		NewAccessLog(logging.New(logs, level), "/healthz"),
 	)
-	return &fixture{handler: h, reg: reg, spans: spans, logs: logs}
+	return &fixture{handler: h, reg: reg, logs: logs}
 }
 
 func testRouter() *http.ServeMux {
