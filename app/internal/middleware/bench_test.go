@@ -28,24 +28,36 @@ type discardExporter struct{}
 func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
-// benchChain is the production chain: every request sampled and batched,
-// counted, timed with an exemplar, and logged as JSON.
-func benchChain(b *testing.B, traced bool) http.Handler {
-	b.Helper()
+// Sampling setups of the chain under test.
+const (
+	traceAll   = "traced"      // endpoint set, every request sampled
+	traceRatio = "ratio10"     // endpoint set, parentbased_traceidratio 0.1
+	traceOff   = "tracing-off" // no endpoint: no-op provider
+)
+
+// benchChain is the production chain around router: spans batched to a
+// discarding exporter (per the sampling setup), counted, timed with
+// exemplars, and logged as JSON to log.
+func benchChain(tb testing.TB, router http.Handler, tracing string, log io.Writer) http.Handler {
+	tb.Helper()
 	m, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var tr *Tracing
-	if traced {
-		tp := telemetry.NewProvider(sdktrace.NewBatchSpanProcessor(discardExporter{}), nil,
-			config.SamplerConfig{Name: config.SamplerAlwaysOn})
-		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-		tr = NewTracing(tp, telemetry.Propagator())
-	} else {
+	switch tracing {
+	case traceOff:
 		tr = NewTracing(noop.NewTracerProvider(), telemetry.Propagator())
+	default:
+		s := config.SamplerConfig{Name: config.SamplerAlwaysOn}
+		if tracing == traceRatio {
+			s = config.SamplerConfig{Name: config.SamplerParentBasedTraceIDRatio, Ratio: 0.1}
+		}
+		tp := telemetry.NewProvider(sdktrace.NewBatchSpanProcessor(discardExporter{}), nil, s)
+		tb.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+		tr = NewTracing(tp, telemetry.Propagator())
 	}
-	return Chain(testRouter(), tr, m, NewAccessLog(logging.New(io.Discard, slog.LevelInfo)))
+	return Chain(router, tr, m, NewAccessLog(logging.New(log, slog.LevelInfo)))
 }
 
 // BenchmarkChain compares the bare router with the full middleware chain on
@@ -57,8 +69,9 @@ func BenchmarkChain(b *testing.B) {
 		h    func(*testing.B) http.Handler
 	}{
 		{"bare", func(*testing.B) http.Handler { return testRouter() }},
-		{"chain-traced", func(b *testing.B) http.Handler { return benchChain(b, true) }},
-		{"chain-tracing-off", func(b *testing.B) http.Handler { return benchChain(b, false) }},
+		{"chain-" + traceAll, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceAll, io.Discard) }},
+		{"chain-" + traceRatio, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceRatio, io.Discard) }},
+		{"chain-" + traceOff, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceOff, io.Discard) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -73,51 +86,6 @@ func BenchmarkChain(b *testing.B) {
 					b.Fatalf("code %d", rec.Code)
 				}
 			}
-			reportCPU(b, cpu)
-		})
-	}
-}
-
-// BenchmarkLoopback serves each handler on 127.0.0.1 and drives it with
-// concurrent keep-alive clients (b.RunParallel, GOMAXPROCS goroutines), so
-// the figures include the real net/http server and client. Compare the
-// req/s of bare and chain-traced from the same run.
-func BenchmarkLoopback(b *testing.B) {
-	cases := []struct {
-		name string
-		h    func(*testing.B) http.Handler
-	}{
-		{"bare", func(*testing.B) http.Handler { return testRouter() }},
-		{"chain-traced", func(b *testing.B) http.Handler { return benchChain(b, true) }},
-	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			srv := httptest.NewServer(c.h(b))
-			defer srv.Close()
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
-			defer tr.CloseIdleConnections()
-			client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
-			url := srv.URL + "/api/v1/hello?name=bench"
-			b.SetParallelism(4)
-			b.ReportAllocs()
-			b.ResetTimer()
-			start, cpu := time.Now(), cpuTime()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					resp, err := client.Get(url)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					_ = resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("code %d", resp.StatusCode)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 			reportCPU(b, cpu)
 		})
 	}

@@ -23,7 +23,7 @@ func TestCacheBuildsEachKeyOnce(t *testing.T) {
 	if n := builds.Load(); n != 100 {
 		t.Errorf("%d builds for 100 keys, want 100", n)
 	}
-	if c.get(7) != c.get(7) {
+	if first, again := c.get(7), c.get(7); first != again {
 		t.Error("a cached key returned a different value")
 	}
 }
