@@ -8,22 +8,32 @@ does (fresh proxied props per policy), and prints the time spent in policies.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from google.protobuf import (  # type: ignore[import-untyped]  # protobuf ships no stubs here
+    json_format,
+    struct_pb2,
+)
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
+    StackValidationPolicy,
 )
-from pulumi_policy.policy import PolicyResource
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import PolicyResource, _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from .catalog import POLICIES
-from .rule import DeferredToUpdate
+from .config import CONFIG_DIR
+from .rule import DeferredToUpdateError
 
 _POD: dict[str, Any] = {
     "metadata": {"labels": {"app": "x", "helm.sh/chart": "c-1"}},
@@ -34,7 +44,7 @@ _POD: dict[str, Any] = {
         "containers": [
             {
                 "name": "c",
-                "image": "registry.example/x:1.0",
+                "image": "quay.io/prometheus/prometheus:v3.5.0",
                 "securityContext": {
                     "allowPrivilegeEscalation": False,
                     "readOnlyRootFilesystem": True,
@@ -69,8 +79,12 @@ def synthetic_stack(objects: int = 3000) -> list[tuple[str, dict[str, Any]]]:
         slot = i % 10
         if slot < 3:
             rtype, ns = kinds[i % len(kinds)]
-            out.append((rtype, {"metadata": {**meta, "namespace": ns},
-                                "spec": {"replicas": 2, "template": copy.deepcopy(_POD)}}))  # fmt: skip
+            # Every template differs (label, env), so no policy reuses another resource's work.
+            pod = copy.deepcopy(_POD)
+            pod["metadata"]["labels"]["app"] = f"w{i}"
+            pod["spec"]["containers"][0]["env"][0]["value"] = f"w{i}"
+            body = {"replicas": 2, "selector": {"matchLabels": {"app": f"w{i}"}}, "template": pod}
+            out.append((rtype, {"metadata": {**meta, "namespace": ns}, "spec": body}))
         elif slot < 6:
             out.append(
                 (
@@ -88,8 +102,8 @@ def synthetic_stack(objects: int = 3000) -> list[tuple[str, dict[str, Any]]]:
                 ("kubernetes:rbac.authorization.k8s.io/v1:Role", {"metadata": meta, "rules": rules})
             )
         else:
-            out.append(("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-                        {"metadata": {"name": f"c{i}"}, "spec": {"versions": [{"schema": schema}]}}))  # fmt: skip
+            crd = {"metadata": {"name": f"c{i}"}, "spec": {"versions": [{"schema": schema}]}}
+            out.append(("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", crd))
     for cloud in range(3):
         out.append(("aws:ecr/repository:Repository", {"imageTagMutability": "IMMUTABLE"}))
         out.append(("aws:eks/cluster:Cluster", {"vpcConfig": {"endpointPublicAccess": False}}))
@@ -102,45 +116,99 @@ def _opts() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], False, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
-def measure(objects: int = 3000) -> tuple[int, float]:
-    """(resources, seconds spent inside policy validate calls)."""
-    stack = synthetic_stack(objects)
-    config = {"allowedRegistries": ["registry.example"]}
-    spent = 0.0
+def engine_props(props: dict[str, Any]) -> dict[str, Any]:
+    """Props the way the engine hands them over: protobuf Struct -> dict (numbers become floats)."""
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return deserialize_properties(json_format.MessageToDict(struct))
+
+
+def pack_config(stack: str = "prod") -> dict[str, Any]:
+    """A committed pack config, per policy, as the engine keeps it (enforcementLevel split off)."""
+    data = json.loads((CONFIG_DIR / f"{stack}.json").read_text(encoding="utf-8"))
+    return {
+        name: {k: v for k, v in value.items() if k != "enforcementLevel"}
+        for name, value in data.items()
+    }
+
+
+@dataclass
+class Timing:
+    """Policy time of one run: CPU seconds of this process and wall seconds."""
+
+    resources: int
+    cpu: float
+    wall: float
+
+
+def measure(objects: int = 3000, stack: str = "prod") -> Timing:
+    """Run every policy over a synthetic stack with ``stack``'s pack config.
+
+    Like the engine, every resource policy gets its own freshly deserialized
+    and proxied props and a shallow copy of its config; building those is
+    engine work and stays outside the clock, which covers only ``validate``.
+    """
+    resources_in = synthetic_stack(objects)
+    configs = pack_config(stack)
     sink: list[str] = []
+    cpu = wall = 0.0
 
     def report(message: str, _urn: str | None = None) -> None:
         sink.append(message)
 
-    resources = []
-    for index, (rtype, props) in enumerate(stack):
-        urn = f"urn:pulumi:prod::gantry::{rtype}::r{index}"
-        for policy in POLICIES:
-            if not isinstance(policy, ResourceValidationPolicy):
-                continue
-            args = ResourceValidationArgs(
-                rtype, unknown_checking_proxy(props), urn, f"r{index}", _opts(), None, config
+    resource_policies = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
+    stack_policies = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
+    stack_resources = []
+    for index, (rtype, props) in enumerate(resources_in):
+        urn = f"urn:pulumi:{stack}::gantry::{rtype}::r{index}"
+        name = f"r{index}"
+        calls = [
+            (
+                policy,
+                ResourceValidationArgs(
+                    rtype,
+                    unknown_checking_proxy(engine_props(props)),
+                    urn,
+                    name,
+                    _opts(),
+                    None,
+                    dict(configs.get(policy.name, {})),
+                ),
             )
-            start = time.process_time()
-            try:
+            for policy in resource_policies
+        ]
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        for policy, args in calls:
+            with contextlib.suppress(DeferredToUpdateError, _NotApplicableError):
                 policy.validate(args, report)
-            except DeferredToUpdate:
-                pass
-            spent += time.process_time() - start
-        resources.append(
+        cpu += time.process_time() - cpu_start
+        wall += time.perf_counter() - wall_start
+        stack_resources.append(
             PolicyResource(
-                rtype, unknown_checking_proxy(props), urn, f"r{index}", _opts(), None, None, [], {}
+                rtype,
+                unknown_checking_proxy(engine_props(props)),
+                urn,
+                name,
+                _opts(),
+                None,
+                None,
+                [],
+                {},
             )
         )
-    for policy in POLICIES:
-        if isinstance(policy, ResourceValidationPolicy):
-            continue
-        start = time.process_time()
-        policy.validate(StackValidationArgs(resources, config), report)
-        spent += time.process_time() - start
-    return len(stack), spent
+    for stack_policy in stack_policies:
+        stack_args = StackValidationArgs(stack_resources, dict(configs.get(stack_policy.name, {})))
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        with contextlib.suppress(DeferredToUpdateError):
+            stack_policy.validate(stack_args, report)
+        cpu += time.process_time() - cpu_start
+        wall += time.perf_counter() - wall_start
+    return Timing(len(resources_in), cpu, wall)
 
 
 if __name__ == "__main__":
-    count, seconds = measure()
-    print(f"{count} resources x {len(POLICIES)} policies: {seconds:.3f}s policy time")
+    timing = measure()
+    print(
+        f"{timing.resources} resources x {len(POLICIES)} policies (prod pack config):"
+        f" {timing.cpu:.3f}s policy CPU time, {timing.wall:.3f}s wall"
+    )

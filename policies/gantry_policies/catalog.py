@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import pod_security
+from . import (
+    apis,
+    aws,
+    azure,
+    gcp,
+    images,
+    network,
+    pod_security,
+    rbac,
+    supply_chain,
+    workload,
+)
 from .rule import Rule, to_policy
 
-
-def _families() -> list[list[Rule]]:
-    families = [pod_security.RULES]
-    # Later families register themselves here, in table order.
-    from . import apis, aws, azure, gcp, images, network, rbac, supply_chain, workload
-
-    families += [workload.RULES, images.RULES, network.RULES, rbac.RULES, apis.RULES]
-    families += [aws.RULES, gcp.RULES, azure.RULES, supply_chain.RULES]
-    return families
-
-
+_FAMILIES: tuple[list[Rule], ...] = (
+    pod_security.RULES,
+    workload.RULES,
+    images.RULES,
+    network.RULES,
+    rbac.RULES,
+    apis.RULES,
+    aws.RULES,
+    gcp.RULES,
+    azure.RULES,
+    supply_chain.RULES,
+)
 _FAMILY_ORDER = "KAGZS"  # the order of REFERENCE.md section 6
 
 
@@ -26,5 +38,5 @@ def _order(rule: Rule) -> tuple[int, int, str]:
     return (_FAMILY_ORDER.index(prefix[0]), int(prefix[1:]), rule.id)
 
 
-RULES: list[Rule] = sorted((r for family in _families() for r in family), key=_order)
+RULES: list[Rule] = sorted((r for family in _FAMILIES for r in family), key=_order)
 POLICIES: list[Policy] = [to_policy(r) for r in RULES if r.scope != "ci"]

@@ -67,7 +67,10 @@ def main(argv: list[str]) -> int:
         settings = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
         sys.stdout.write(render(settings))
         return 0
-    print("usage: python -m gantry_policies.config (--write | --check | SETTINGS.json)", file=sys.stderr)
+    print(
+        "usage: python -m gantry_policies.config (--write | --check | SETTINGS.json)",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -29,7 +29,8 @@ def table() -> str:
     for r in RULES:
         where = {"resource": "resource policy", "stack": "stack policy", "ci": "CI step"}[r.scope]
         rows.append(
-            f"| {r.id} | `{r.name}` | {_cell(r.description)} | {_cell(r.resources)} | {r.severity.value}"
+            f"| {r.id} | `{r.name}` | {_cell(r.description)} | {_cell(r.resources)} | "
+            f"{r.severity.value}"
             f" | {r.enforcement.value} | {where} | {_cell(r.remediation)} |"
         )
     return "\n".join(rows)

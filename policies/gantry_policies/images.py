@@ -91,16 +91,19 @@ def _tags(resource: Resource, settings: Settings) -> Iterable[Finding]:
         first_party = any(matches_repository(ref, p) for p in settings.first_party_repositories)
         if first_party and not (ref.digest and _DIGEST.search(image)):
             yield violation(
-                f'{resource.display}: container "{name}" runs project image "{image}" without a digest;'
+                f'{resource.display}: container "{name}" runs project image "{image}" '
+                "without a digest;"
                 " deploy docker-build Image.ref (tag@sha256:...)."
             )
         elif ref.digest is None and ref.tag is None:
             yield violation(
-                f'{resource.display}: container "{name}" image "{image}" needs an explicit tag or digest.'
+                f'{resource.display}: container "{name}" image "{image}" needs an explicit '
+                "tag or digest."
             )
         elif ref.digest is None and ref.tag == "latest":
             yield violation(
-                f'{resource.display}: container "{name}" image "{image}" uses :latest; pin a version.'
+                f'{resource.display}: container "{name}" image "{image}" uses :latest; pin a '
+                "version."
             )
 
 
@@ -116,18 +119,39 @@ def _registries(resource: Resource, settings: Settings) -> Iterable[Finding]:
                     or "none configured: set allowedRegistries"
                 )
                 yield violation(
-                    f'{resource.display}: container "{name}" pulls "{image}" from {ref.registry},'
-                    f" which is not an allowed registry ({allowed}); mirror it or add the registry to the config."
+                    f'{resource.display}: container "{name}" pulls "{image}" from'
+                    f" {ref.registry}, which is not an allowed registry ({allowed}); mirror it"
+                    " or add the registry to the config."
                 )
 
 
 RULES: list[Rule] = [
-    Rule("K12", "require-pinned-images",
-         "Images carry a tag that is not latest; project images are pinned by digest.", Severity.HIGH, MANDATORY,
-         "Use a version tag; for images built here pass docker-build Image.ref (tag@sha256) to the workload.",
-         _KINDS, check=_tags, types=_WORKLOADS),
-    Rule("K13", "restrict-image-registries",
-         "Images come only from the registries in allowedRegistries.", Severity.HIGH, MANDATORY,
-         "Mirror the image into an allowed registry or add its registry to allowedRegistries with a review.",
-         _KINDS, check=_registries, types=_WORKLOADS),
-]  # fmt: skip
+    Rule(
+        "K12",
+        "require-pinned-images",
+        "Images carry a tag that is not latest; project images are pinned by digest.",
+        Severity.HIGH,
+        MANDATORY,
+        (
+            "Use a version tag; for images built here pass docker-build Image.ref (tag@sha256) "
+            "to the workload."
+        ),
+        _KINDS,
+        check=_tags,
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K13",
+        "restrict-image-registries",
+        "Images come only from the registries in allowedRegistries.",
+        Severity.HIGH,
+        MANDATORY,
+        (
+            "Mirror the image into an allowed registry or add its registry to allowedRegistries "
+            "with a review."
+        ),
+        _KINDS,
+        check=_registries,
+        types=_WORKLOADS,
+    ),
+]

@@ -18,21 +18,42 @@ _SERVICE = "kubernetes:core/v1:Service"
 _INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 
 
-def _is_default_deny(policy: Resource) -> bool:
+def _spec(policy: Resource) -> dict[str, Any]:
     spec = plain(policy.get("spec"))
-    if not isinstance(spec, dict) or spec.get("podSelector") not in ({}, None):
-        return False
-    if isinstance(spec.get("podSelector"), dict) and spec["podSelector"]:
-        return False
-    types = spec.get("policyTypes") or ["Ingress"]
-    return "Ingress" in types and not spec.get("ingress")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _selector(spec: dict[str, Any]) -> Any:
+    """The podSelector; absent means ``{}``: every pod in the namespace."""
+    selector = spec.get("podSelector")
+    return {} if selector is None else selector
+
+
+def _is_default_deny(policy: Resource) -> bool:
+    """Empty podSelector, both policy types, no rules: nothing in or out unless allowed."""
+    spec = _spec(policy)
+    types = spec.get("policyTypes")
+    return (
+        _selector(spec) == {}
+        and isinstance(types, list)
+        and {"Ingress", "Egress"} <= set(types)
+        and not spec.get("ingress")
+        and not spec.get("egress")
+    )
+
+
+def _allows(policy: Resource) -> bool:
+    """True if the policy lets some traffic through (it has an ingress or egress rule)."""
+    spec = _spec(policy)
+    return bool(spec.get("ingress")) or bool(spec.get("egress"))
 
 
 def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[Finding]:
     policies = [r for r in resources if r.kind == "NetworkPolicy"]
-    workloads = [(r, pod_template(r.type, r.props)) for r in resources]
+    allowing = [p for p in policies if _allows(p)]
     namespaces: dict[str, Resource] = {}
-    for r, template in workloads:
+    for r in resources:
+        template = pod_template(r.type, r.props)
         if template is None:
             continue
         ns = r.namespace
@@ -40,14 +61,23 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
             yield cannot_verify("metadata.namespace", r.urn, r.display)
             continue
         labels = pod_labels(template.metadata)
-        selected = [
-            p
-            for p in policies
-            if p.namespace == ns and _selects(plain(p.get("spec", "podSelector")), labels)
-        ]
-        if not selected:
+        unknown_selector = False
+        selected = False
+        for p in allowing:
+            if p.namespace != ns:
+                continue
+            selector = _selector(_spec(p))
+            if selector is UNKNOWN:
+                unknown_selector = True
+            elif _selects(selector, labels):
+                selected = True
+                break
+        if not selected and unknown_selector:
+            yield cannot_verify("NetworkPolicy spec.podSelector", r.urn, r.display)
+        elif not selected:
             yield violation(
-                f"{r.display}: no NetworkPolicy selects its pods; add one that allows only its callers.",
+                f"{r.display}: no NetworkPolicy with an allow rule selects its pods;"
+                " add one that allows only its callers.",
                 r.urn,
             )
         if isinstance(ns, str):
@@ -55,7 +85,8 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
     for ns, first in sorted(namespaces.items()):
         if not any(p.namespace == ns and _is_default_deny(p) for p in policies):
             yield violation(
-                f'namespace "{ns}": add a default-deny NetworkPolicy (podSelector: {{}}, policyTypes: [Ingress]).',
+                f'namespace "{ns}": add a default-deny NetworkPolicy'
+                " (podSelector: {}, policyTypes: [Ingress, Egress], no rules).",
                 first.urn,
             )
 
@@ -83,7 +114,8 @@ def _service(resource: Resource, settings: Settings) -> Iterable[Finding]:
         settings.is_public_service(ns if isinstance(ns, str) else None, n) for n in names
     ):
         yield violation(
-            f"{resource.display}: {' and '.join(exposed)} exposes it outside the cluster; use ClusterIP behind the"
+            f"{resource.display}: {' and '.join(exposed)} exposes it outside the cluster; "
+            "use ClusterIP behind the"
             " ingress, or list the Service under publicServices with a reason."
         )
 
@@ -108,12 +140,31 @@ def _ingress(resource: Resource) -> Iterable[Finding]:
 
 
 RULES: list[Rule] = [
-    Rule("K19", "require-network-policies",
-         "Each workload is selected by a NetworkPolicy and each namespace has a default-deny policy.",
-         Severity.HIGH, MANDATORY, "Add a default-deny NetworkPolicy per namespace and one allow policy per workload.",
-         "workloads, NetworkPolicy (stack)", stack_check=_network_policies),
-    Rule("K21", "restrict-service-exposure",
-         "No LoadBalancer/NodePort/externalIPs Services except allowlisted ingress; Ingress has host and TLS.",
-         Severity.HIGH, MANDATORY, "Use ClusterIP Services behind the ingress controller; give Ingress hosts and TLS.",
-         "Service, Ingress", check=_exposure, types=(_SERVICE, _INGRESS)),
-]  # fmt: skip
+    Rule(
+        "K19",
+        "require-network-policies",
+        (
+            "Each workload is selected by a NetworkPolicy and each namespace has a default-deny "
+            "policy."
+        ),
+        Severity.HIGH,
+        MANDATORY,
+        "Add a default-deny NetworkPolicy per namespace and one allow policy per workload.",
+        "workloads, NetworkPolicy (stack)",
+        stack_check=_network_policies,
+    ),
+    Rule(
+        "K21",
+        "restrict-service-exposure",
+        (
+            "No LoadBalancer/NodePort/externalIPs Services except allowlisted ingress; Ingress "
+            "has host and TLS."
+        ),
+        Severity.HIGH,
+        MANDATORY,
+        "Use ClusterIP Services behind the ingress controller; give Ingress hosts and TLS.",
+        "Service, Ingress",
+        check=_exposure,
+        types=(_SERVICE, _INGRESS),
+    ),
+]

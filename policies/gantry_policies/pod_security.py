@@ -36,7 +36,11 @@ def pss_findings(resource: Resource, settings: Settings, rule_id: str) -> Iterab
     else:
         results = tuple(
             pss.evaluate(
-                template.metadata, template.spec, level, settings.pss_version, template.unknowns
+                template.metadata,
+                template.spec,
+                level,
+                settings.pss_version,
+                unknowns=template.unknowns,
             )
         )
     for result in results:
@@ -57,7 +61,7 @@ def _all_results(
 ) -> tuple[pss.PssResult, ...]:
     """Every control's result once per template (ten rules read them)."""
     return tuple(
-        pss.evaluate(template.metadata, template.spec, level, version, template.unknowns)
+        pss.evaluate(template.metadata, template.spec, level, version, unknowns=template.unknowns)
     )
 
 
@@ -83,37 +87,90 @@ def _rule(rule_id: str, name: str, description: str, severity: Severity, remedia
 
 
 RULES: list[Rule] = [
-    _rule("K01", "disallow-privileged-containers",
-          "Containers, init and ephemeral containers must not run privileged.", Severity.CRITICAL,
-          "Remove securityContext.privileged or set it to false; grant a single capability instead."),
-    _rule("K02", "disallow-host-namespaces",
-          "Pods must not share the node's network, PID or IPC namespace.", Severity.CRITICAL,
-          "Remove hostNetwork/hostPID/hostIPC (or set false); expose ports through a Service."),
-    _rule("K03", "disallow-host-path-volumes",
-          "Pods must not mount hostPath volumes (node files, container runtime sockets).", Severity.HIGH,
-          "Use emptyDir, a PVC, a projected volume or the API (e.g. Alloy loki.source.kubernetes)."),
-    _rule("K04", "disallow-host-ports",
-          "Containers must not bind host ports.", Severity.HIGH,
-          "Remove ports[].hostPort and reach the pod through a Service."),
-    _rule("K05", "restrict-capabilities",
-          "Containers drop ALL capabilities and add at most NET_BIND_SERVICE (baseline: the 13 defaults).",
-          Severity.HIGH,
-          'Set securityContext.capabilities.drop: ["ALL"]; add only NET_BIND_SERVICE if a port < 1024 is needed.'),
-    _rule("K06", "enforce-baseline-pod-security",
-          "Safe sysctls, Default procMount, no custom SELinux user/role, AppArmor/seccomp not Unconfined,"
-          " no Windows hostProcess, no probe or lifecycle host.", Severity.HIGH,
-          "Drop the listed field from the pod or container securityContext (or probe host); use the defaults."),
-    _rule("K07", "restrict-volume-types",
-          "Restricted pods only use configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected"
-          " and secret volumes.", Severity.MEDIUM,
-          "Replace the volume with a PersistentVolumeClaim (storage) or one of the allowed inline types."),
-    _rule("K08", "disallow-privilege-escalation",
-          "Every container sets allowPrivilegeEscalation=false.", Severity.HIGH,
-          "Set securityContext.allowPrivilegeEscalation: false on every container."),
-    _rule("K09", "require-run-as-non-root",
-          "Pods run as non-root: runAsNonRoot=true and never runAsUser=0.", Severity.HIGH,
-          "Set spec.securityContext.runAsNonRoot: true and runAsUser to a non-zero uid (65532)."),
-    _rule("K10", "require-seccomp-profile",
-          "Pods or all their containers set seccompProfile.type RuntimeDefault or Localhost.", Severity.MEDIUM,
-          "Set spec.securityContext.seccompProfile.type: RuntimeDefault."),
-]  # fmt: skip
+    _rule(
+        "K01",
+        "disallow-privileged-containers",
+        "Containers, init and ephemeral containers must not run privileged.",
+        Severity.CRITICAL,
+        "Remove securityContext.privileged or set it to false; grant a single capability instead.",
+    ),
+    _rule(
+        "K02",
+        "disallow-host-namespaces",
+        "Pods must not share the node's network, PID or IPC namespace.",
+        Severity.CRITICAL,
+        "Remove hostNetwork/hostPID/hostIPC (or set false); expose ports through a Service.",
+    ),
+    _rule(
+        "K03",
+        "disallow-host-path-volumes",
+        "Pods must not mount hostPath volumes (node files, container runtime sockets).",
+        Severity.HIGH,
+        "Use emptyDir, a PVC, a projected volume or the API (e.g. Alloy loki.source.kubernetes).",
+    ),
+    _rule(
+        "K04",
+        "disallow-host-ports",
+        "Containers must not bind host ports.",
+        Severity.HIGH,
+        "Remove ports[].hostPort and reach the pod through a Service.",
+    ),
+    _rule(
+        "K05",
+        "restrict-capabilities",
+        (
+            "Containers drop ALL capabilities and add at most NET_BIND_SERVICE (baseline: the 13 "
+            "defaults)."
+        ),
+        Severity.HIGH,
+        (
+            'Set securityContext.capabilities.drop: ["ALL"]; add only NET_BIND_SERVICE if a port '
+            "< 1024 is needed."
+        ),
+    ),
+    _rule(
+        "K06",
+        "enforce-baseline-pod-security",
+        "Safe sysctls, Default procMount, no custom SELinux user/role, AppArmor/seccomp not "
+        "Unconfined,"
+        " no Windows hostProcess, no probe or lifecycle host.",
+        Severity.HIGH,
+        (
+            "Drop the listed field from the pod or container securityContext (or probe host); "
+            "use the defaults."
+        ),
+    ),
+    _rule(
+        "K07",
+        "restrict-volume-types",
+        "Restricted pods only use configMap, csi, downwardAPI, emptyDir, ephemeral, image, "
+        "PVC, projected"
+        " and secret volumes.",
+        Severity.MEDIUM,
+        (
+            "Replace the volume with a PersistentVolumeClaim (storage) or one of the allowed "
+            "inline types."
+        ),
+    ),
+    _rule(
+        "K08",
+        "disallow-privilege-escalation",
+        "Every container sets allowPrivilegeEscalation=false.",
+        Severity.HIGH,
+        "Set securityContext.allowPrivilegeEscalation: false on every container.",
+    ),
+    _rule(
+        "K09",
+        "require-run-as-non-root",
+        "Pods run as non-root: runAsNonRoot=true and never runAsUser=0.",
+        Severity.HIGH,
+        "Set spec.securityContext.runAsNonRoot: true and runAsUser to a non-zero uid (65532).",
+    ),
+    _rule(
+        "K10",
+        "require-seccomp-profile",
+        "Pods or all their containers set seccompProfile.type RuntimeDefault or Localhost.",
+        Severity.MEDIUM,
+        "Set spec.securityContext.seccompProfile.type: RuntimeDefault.",
+    ),
+]

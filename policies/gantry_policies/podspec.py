@@ -56,8 +56,10 @@ class PodTemplate:
 def _json_default(node: object) -> object:
     """Unwrap pulumi-policy's proxies for the C JSON encoder (it recurses into the result)."""
     kind = type(node)
-    if kind is _DictProxy or kind is _ListProxy:
-        return node["__target"]  # type: ignore[index]
+    if kind is _DictProxy:
+        return node._DictProxy__target  # type: ignore[attr-defined]  # the proxy's own dict
+    if kind is _ListProxy:
+        return node._ListProxy__target  # type: ignore[attr-defined]  # the proxy's own list
     if node is UNKNOWN:
         return UNKNOWN_STRING_VALUE
     if isinstance(node, Mapping):
@@ -67,16 +69,20 @@ def _json_default(node: object) -> object:
     raise TypeError(f"not JSON: {kind.__name__}")
 
 
+_ENCODER: Final = json.JSONEncoder(
+    default=_json_default, separators=(",", ":"), allow_nan=False, check_circular=False
+)
+
+
 def _canonical(props: Any, meta_path: Path, spec_path: Path) -> str | None:
-    """The template's source as compact JSON, or None when it holds non-JSON values."""
+    """The template's source as compact JSON, or None when it holds non-JSON values.
+
+    Engine properties are trees decoded from protobuf, so there is no cycle to
+    guard against (check_circular=False saves a third of the time).
+    """
     try:
-        return json.dumps(
-            [get(props, *meta_path), get(props, *spec_path)],
-            default=_json_default,
-            separators=(",", ":"),
-            allow_nan=False,
-        )
-    except (TypeError, ValueError):
+        return _ENCODER.encode([get(props, *meta_path), get(props, *spec_path)])
+    except (TypeError, ValueError, RecursionError):
         return None
 
 

@@ -25,39 +25,91 @@ _LEVEL_ORDER: Final = {"privileged": 0, "baseline": 1, "restricted": 2}
 
 DEFAULT_CAPABILITIES: Final = frozenset(
     {
-        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-        "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
     }
-)  # fmt: skip
+)
 
 # Safe sysctls by the Kubernetes minor that allowed them.
 _SYSCTLS: Final[tuple[tuple[Version, frozenset[str]], ...]] = (
-    ((1, 0), frozenset({
-        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start",
-    })),
+    (
+        (1, 0),
+        frozenset(
+            {
+                "kernel.shm_rmid_forced",
+                "net.ipv4.ip_local_port_range",
+                "net.ipv4.tcp_syncookies",
+                "net.ipv4.ping_group_range",
+                "net.ipv4.ip_unprivileged_port_start",
+            }
+        ),
+    ),
     ((1, 27), frozenset({"net.ipv4.ip_local_reserved_ports"})),
-    ((1, 29), frozenset({
-        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
-    })),
+    (
+        (1, 29),
+        frozenset(
+            {
+                "net.ipv4.tcp_keepalive_time",
+                "net.ipv4.tcp_fin_timeout",
+                "net.ipv4.tcp_keepalive_intvl",
+                "net.ipv4.tcp_keepalive_probes",
+            }
+        ),
+    ),
     ((1, 32), frozenset({"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"})),
     ((1, 37), frozenset({"net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"})),
-)  # fmt: skip
+)
 
 _SELINUX_TYPES: Final = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
 _SELINUX_TYPES_1_31: Final = _SELINUX_TYPES | {"container_engine_t"}
 
 _ALLOWED_VOLUMES: Final = frozenset(
-    {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
-     "persistentVolumeClaim", "projected", "secret"}
-)  # fmt: skip
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+)
 _RESTRICTED_VOLUMES: Final = (
-    "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi",
-    "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile",
-    "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "portworxVolume",
-    "scaleIO", "storageos",
-)  # fmt: skip
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+)
 _APPARMOR_ANNOTATION: Final = "container.apparmor.security.beta.kubernetes.io/"
 _PROBES: Final = ("livenessProbe", "readinessProbe", "startupProbe")
 
@@ -140,15 +192,18 @@ def _host_ports(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> Detail
     bad: list[str] = []
     ports: set[int] = set()
     for _, _, c in containers(spec):
-        used = [p.get("hostPort") for p in c.get("ports") or [] if isinstance(p, dict)]
-        used = [p for p in used if p not in (None, 0)]
+        found = [p.get("hostPort") for p in c.get("ports") or [] if isinstance(p, dict)]
+        used = [int(p) for p in found if isinstance(p, int | float) and p != 0]
         if used:
             bad.append(_name(c))
-            ports.update(int(p) for p in used)
+            ports.update(used)
     if not bad:
         return None
     listed = ", ".join(str(p) for p in sorted(ports))
-    return f"{_who(bad)} must not set hostPort (uses {_plural('hostPort', 'hostPorts', len(ports))} {listed})"
+    return (
+        f"{_who(bad)} must not set hostPort (uses {_plural('hostPort', 'hostPorts', len(ports))} "
+        f"{listed})"
+    )
 
 
 def _caps(c: dict[str, Any], key: str) -> list[str]:
@@ -190,7 +245,8 @@ def _capabilities_restricted(_m: dict[str, Any], spec: dict[str, Any], _v: Versi
         parts.append(f'{_who(no_drop)} must set securityContext.capabilities.drop=["ALL"]')
     if bad_add:
         parts.append(
-            f"{_who(bad_add)} must not include {_quoted(sorted(added))} in securityContext.capabilities.add"
+            f"{_who(bad_add)} must not include {_quoted(sorted(added))} in "
+            "securityContext.capabilities.add"
             ' (only "NET_BIND_SERVICE" may be added)'
         )
     return "; ".join(parts) or None
@@ -206,7 +262,10 @@ def _proc_mount_any(spec: dict[str, Any]) -> Detail:
             kinds.add(str(value))
     if not bad:
         return None
-    return f"{_who(bad)} must not set securityContext.procMount to {_quoted(sorted(kinds))} (use Default)"
+    return (
+        f"{_who(bad)} must not set securityContext.procMount to {_quoted(sorted(kinds))} (use "
+        "Default)"
+    )
 
 
 def _proc_mount_baseline(_m: dict[str, Any], spec: dict[str, Any], version: Version) -> Detail:
@@ -302,7 +361,10 @@ def _seccomp_baseline(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> 
     pod_bad, bad, values = _seccomp_explicit(spec)
     if not pod_bad and not bad:
         return None
-    return f"{_setters(pod_bad, bad)} must not set securityContext.seccompProfile.type to {_quoted(sorted(values))}"
+    return (
+        f"{_setters(pod_bad, bad)} must not set securityContext.seccompProfile.type to "
+        f"{_quoted(sorted(values))}"
+    )
 
 
 def _seccomp_restricted(meta: dict[str, Any], spec: dict[str, Any], version: Version) -> Detail:
@@ -424,7 +486,10 @@ def _run_as_non_root(_m: dict[str, Any], spec: dict[str, Any], version: Version)
     pod_value = _pod_sc(spec).get("runAsNonRoot")
     explicit = [_name(c) for _, _, c in containers(spec) if _sc(c).get("runAsNonRoot") is False]
     if pod_value is False or explicit:
-        return f"{_setters(pod_value is False, explicit)} must not set securityContext.runAsNonRoot=false"
+        return (
+            f"{_setters(pod_value is False, explicit)} must not set "
+            "securityContext.runAsNonRoot=false"
+        )
     implicit = [
         _name(c)
         for _, _, c in containers(spec)
@@ -475,52 +540,183 @@ _HOST_USERS = ("spec", "hostUsers")
 _CNAME = ("spec", _C, "*", "name")
 
 CONTROLS: Final[tuple[Control, ...]] = (
-    Control("privileged", "baseline", "K01", (1, 0), _privileged,
-            (("spec", _C, "*", "securityContext", "privileged"), _CNAME)),
-    Control("hostNamespaces", "baseline", "K02", (1, 0), _host_namespaces,
-            (("spec", "hostNetwork"), ("spec", "hostPID"), ("spec", "hostIPC"))),
+    Control(
+        "privileged",
+        "baseline",
+        "K01",
+        (1, 0),
+        _privileged,
+        (("spec", _C, "*", "securityContext", "privileged"), _CNAME),
+    ),
+    Control(
+        "hostNamespaces",
+        "baseline",
+        "K02",
+        (1, 0),
+        _host_namespaces,
+        (("spec", "hostNetwork"), ("spec", "hostPID"), ("spec", "hostIPC")),
+    ),
     Control("hostPathVolumes", "baseline", "K03", (1, 0), _host_path, (("spec", "volumes"),)),
-    Control("hostPorts", "baseline", "K04", (1, 0), _host_ports,
-            (("spec", _C, "*", "ports", "*", "hostPort"), _CNAME)),
-    Control("capabilities_baseline", "baseline", "K05", (1, 0), _capabilities_baseline,
-            (("spec", _C, "*", "securityContext", "capabilities", "add"), _CNAME)),
-    Control("appArmorProfile", "baseline", "K06", (1, 0), _app_armor,
-            (("metadata", "annotations"), ("spec", "securityContext", "appArmorProfile"),
-             ("spec", _C, "*", "securityContext", "appArmorProfile"), _CNAME)),
-    Control("procMount", "baseline", "K06", (1, 0), _proc_mount_baseline,
-            (("spec", _C, "*", "securityContext", "procMount"), _HOST_USERS, _CNAME)),
-    Control("seLinuxOptions", "baseline", "K06", (1, 0), _se_linux,
-            (("spec", "securityContext", "seLinuxOptions"),
-             ("spec", _C, "*", "securityContext", "seLinuxOptions"), _CNAME)),
-    Control("seccompProfile_baseline", "baseline", "K06", (1, 19), _seccomp_baseline,
-            (("spec", "securityContext", "seccompProfile"),
-             ("spec", _C, "*", "securityContext", "seccompProfile"), _CNAME)),
-    Control("sysctls", "baseline", "K06", (1, 0), _sysctls, (("spec", "securityContext", "sysctls"),)),
-    Control("windowsHostProcess", "baseline", "K06", (1, 0), _windows_host_process,
-            (("spec", "securityContext", "windowsOptions"),
-             ("spec", _C, "*", "securityContext", "windowsOptions"), _CNAME)),
-    Control("hostProbesAndHostLifecycle", "baseline", "K06", (1, 34), _host_probes,
-            (*(("spec", _C, "*", p) for p in _PROBES), ("spec", _C, "*", "lifecycle"), _CNAME)),
-    Control("capabilities_restricted", "restricted", "K05", (1, 22), _capabilities_restricted,
-            (("spec", _C, "*", "securityContext", "capabilities"), _OS, _CNAME),
-            replaces="capabilities_baseline"),
-    Control("procMount_restricted", "restricted", "K06", (1, 35), _proc_mount_restricted,
-            (("spec", _C, "*", "securityContext", "procMount"), _CNAME), replaces="procMount"),
-    Control("restrictedVolumes", "restricted", "K07", (1, 0), _restricted_volumes,
-            (("spec", "volumes"),), replaces="hostPathVolumes"),
-    Control("allowPrivilegeEscalation", "restricted", "K08", (1, 8), _allow_privilege_escalation,
-            (("spec", _C, "*", "securityContext", "allowPrivilegeEscalation"), _OS, _CNAME)),
-    Control("runAsNonRoot", "restricted", "K09", (1, 0), _run_as_non_root,
-            (("spec", "securityContext", "runAsNonRoot"),
-             ("spec", _C, "*", "securityContext", "runAsNonRoot"), _HOST_USERS, _CNAME)),
-    Control("runAsUser", "restricted", "K09", (1, 23), _run_as_user,
-            (("spec", "securityContext", "runAsUser"),
-             ("spec", _C, "*", "securityContext", "runAsUser"), _HOST_USERS, _CNAME)),
-    Control("seccompProfile_restricted", "restricted", "K10", (1, 19), _seccomp_restricted,
-            (("spec", "securityContext", "seccompProfile"),
-             ("spec", _C, "*", "securityContext", "seccompProfile"), _OS, _CNAME),
-            replaces="seccompProfile_baseline"),
-)  # fmt: skip
+    Control(
+        "hostPorts",
+        "baseline",
+        "K04",
+        (1, 0),
+        _host_ports,
+        (("spec", _C, "*", "ports", "*", "hostPort"), _CNAME),
+    ),
+    Control(
+        "capabilities_baseline",
+        "baseline",
+        "K05",
+        (1, 0),
+        _capabilities_baseline,
+        (("spec", _C, "*", "securityContext", "capabilities", "add"), _CNAME),
+    ),
+    Control(
+        "appArmorProfile",
+        "baseline",
+        "K06",
+        (1, 0),
+        _app_armor,
+        (
+            ("metadata", "annotations"),
+            ("spec", "securityContext", "appArmorProfile"),
+            ("spec", _C, "*", "securityContext", "appArmorProfile"),
+            _CNAME,
+        ),
+    ),
+    Control(
+        "procMount",
+        "baseline",
+        "K06",
+        (1, 0),
+        _proc_mount_baseline,
+        (("spec", _C, "*", "securityContext", "procMount"), _HOST_USERS, _CNAME),
+    ),
+    Control(
+        "seLinuxOptions",
+        "baseline",
+        "K06",
+        (1, 0),
+        _se_linux,
+        (
+            ("spec", "securityContext", "seLinuxOptions"),
+            ("spec", _C, "*", "securityContext", "seLinuxOptions"),
+            _CNAME,
+        ),
+    ),
+    Control(
+        "seccompProfile_baseline",
+        "baseline",
+        "K06",
+        (1, 19),
+        _seccomp_baseline,
+        (
+            ("spec", "securityContext", "seccompProfile"),
+            ("spec", _C, "*", "securityContext", "seccompProfile"),
+            _CNAME,
+        ),
+    ),
+    Control(
+        "sysctls", "baseline", "K06", (1, 0), _sysctls, (("spec", "securityContext", "sysctls"),)
+    ),
+    Control(
+        "windowsHostProcess",
+        "baseline",
+        "K06",
+        (1, 0),
+        _windows_host_process,
+        (
+            ("spec", "securityContext", "windowsOptions"),
+            ("spec", _C, "*", "securityContext", "windowsOptions"),
+            _CNAME,
+        ),
+    ),
+    Control(
+        "hostProbesAndHostLifecycle",
+        "baseline",
+        "K06",
+        (1, 34),
+        _host_probes,
+        (*(("spec", _C, "*", p) for p in _PROBES), ("spec", _C, "*", "lifecycle"), _CNAME),
+    ),
+    Control(
+        "capabilities_restricted",
+        "restricted",
+        "K05",
+        (1, 22),
+        _capabilities_restricted,
+        (("spec", _C, "*", "securityContext", "capabilities"), _OS, _CNAME),
+        replaces="capabilities_baseline",
+    ),
+    Control(
+        "procMount_restricted",
+        "restricted",
+        "K06",
+        (1, 35),
+        _proc_mount_restricted,
+        (("spec", _C, "*", "securityContext", "procMount"), _CNAME),
+        replaces="procMount",
+    ),
+    Control(
+        "restrictedVolumes",
+        "restricted",
+        "K07",
+        (1, 0),
+        _restricted_volumes,
+        (("spec", "volumes"),),
+        replaces="hostPathVolumes",
+    ),
+    Control(
+        "allowPrivilegeEscalation",
+        "restricted",
+        "K08",
+        (1, 8),
+        _allow_privilege_escalation,
+        (("spec", _C, "*", "securityContext", "allowPrivilegeEscalation"), _OS, _CNAME),
+    ),
+    Control(
+        "runAsNonRoot",
+        "restricted",
+        "K09",
+        (1, 0),
+        _run_as_non_root,
+        (
+            ("spec", "securityContext", "runAsNonRoot"),
+            ("spec", _C, "*", "securityContext", "runAsNonRoot"),
+            _HOST_USERS,
+            _CNAME,
+        ),
+    ),
+    Control(
+        "runAsUser",
+        "restricted",
+        "K09",
+        (1, 23),
+        _run_as_user,
+        (
+            ("spec", "securityContext", "runAsUser"),
+            ("spec", _C, "*", "securityContext", "runAsUser"),
+            _HOST_USERS,
+            _CNAME,
+        ),
+    ),
+    Control(
+        "seccompProfile_restricted",
+        "restricted",
+        "K10",
+        (1, 19),
+        _seccomp_restricted,
+        (
+            ("spec", "securityContext", "seccompProfile"),
+            ("spec", _C, "*", "securityContext", "seccompProfile"),
+            _OS,
+            _CNAME,
+        ),
+        replaces="seccompProfile_baseline",
+    ),
+)
 _BY_ID: Final = {c.id: c for c in CONTROLS}
 
 
@@ -567,6 +763,7 @@ def evaluate(
     spec: dict[str, Any],
     level: Level,
     version: Version,
+    *,
     unknowns: tuple[Path, ...] = (),
     rules: frozenset[str] | None = None,
 ) -> list[PssResult]:
@@ -584,7 +781,7 @@ def evaluate(
         detail = control.check(metadata, spec, version)
         if detail is None:
             continue
-        names = (control.id,)
+        names: tuple[str, ...] = (control.id,)
         if control.replaces:
             base = _BY_ID[control.replaces]
             if base.active(level, version) and base.check(metadata, spec, version):

@@ -47,7 +47,8 @@ def _rbac(resource: Resource, _s: Settings) -> Iterable[Finding]:
             yield cannot_verify("roleRef.name", subject=resource.display)
         elif role == "cluster-admin":
             yield violation(
-                f"{resource.display}: binds cluster-admin; bind a Role with only the verbs it needs."
+                f"{resource.display}: binds cluster-admin; bind a Role with only the verbs "
+                "it needs."
             )
         return
     if resource.get("aggregationRule") is not None:
@@ -78,12 +79,26 @@ def _charts(resource: Resource, settings: Settings) -> Iterable[Finding]:
 
 _KINDS = "Role, ClusterRole, RoleBinding, ClusterRoleBinding"
 RULES: list[Rule] = [
-    Rule("K22", "restrict-rbac",
-         "No cluster-admin bindings, wildcards, secret reads, pods/exec, bind/escalate/impersonate.",
-         Severity.CRITICAL, MANDATORY, "Grant explicit resources and verbs; read Secrets by resourceNames only.",
-         _KINDS, check=_own, types=(*_ROLES, *_BINDINGS)),
-    Rule("K22a", "review-chart-rbac",
-         "Chart-rendered RBAC is reviewed against the same list (operators often need more).", Severity.MEDIUM,
-         ADVISORY, "Check the chart's RBAC values; exempt reviewed objects by name with a reason.",
-         _KINDS + " (Helm chart objects)", check=_charts, types=(*_ROLES, *_BINDINGS)),
-]  # fmt: skip
+    Rule(
+        "K22",
+        "restrict-rbac",
+        "No cluster-admin bindings, wildcards, secret reads, pods/exec, bind/escalate/impersonate.",
+        Severity.CRITICAL,
+        MANDATORY,
+        "Grant explicit resources and verbs; read Secrets by resourceNames only.",
+        _KINDS,
+        check=_own,
+        types=(*_ROLES, *_BINDINGS),
+    ),
+    Rule(
+        "K22a",
+        "review-chart-rbac",
+        "Chart-rendered RBAC is reviewed against the same list (operators often need more).",
+        Severity.MEDIUM,
+        ADVISORY,
+        "Check the chart's RBAC values; exempt reviewed objects by name with a reason.",
+        _KINDS + " (Helm chart objects)",
+        check=_charts,
+        types=(*_ROLES, *_BINDINGS),
+    ),
+]

@@ -7,7 +7,7 @@ values that are unknown during preview.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .settings import CONFIG_SCHEMA, Settings, from_config
-from .values import Path, dotted, get
+from .values import UNKNOWN, Path, dotted, get, plain
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -44,7 +44,8 @@ class Resource:
     parent: str | None = None
 
     def get(self, *path: str | int) -> Any:
-        return get(self.props, *path)
+        """The value at ``path`` as plain dicts/lists (UNKNOWN where preview cannot know)."""
+        return plain(get(self.props, *path))
 
     @property
     def is_kubernetes(self) -> bool:
@@ -98,6 +99,19 @@ def cannot_verify(path: Path | str, urn: str | None = None, subject: str = "") -
     )
 
 
+FieldCheck = tuple[str, tuple[Any, ...], Callable[[tuple[Any, ...]], bool], str]
+"""(where, the values read, predicate on them, the fix) of one cluster setting."""
+
+
+def field_checks(resource: Resource, checks: Iterable[FieldCheck]) -> Iterator[Finding]:
+    """One finding per failed check; a check whose values are unknown cannot be verified."""
+    for where, values, ok, fix in checks:
+        if any(v is UNKNOWN for v in values):
+            yield cannot_verify(where, subject=resource.display)
+        elif not ok(values):
+            yield violation(f"{resource.display}: {fix}.")
+
+
 ResourceCheck = Callable[[Resource, Settings], Iterable[Finding]]
 StackCheck = Callable[[Sequence[Resource], Settings], Iterable[Finding]]
 Scope = Literal["resource", "stack", "ci"]
@@ -135,12 +149,10 @@ def _applies(types: tuple[str, ...], resource_type: str) -> bool:
     """Cached: the SDK calls every resource policy for every resource."""
     if not types:
         return True
-    return any(
-        resource_type == t or (t[-1] in ":/" and resource_type.startswith(t)) for t in types
-    )
+    return any(resource_type == t or (t[-1] in ":/" and resource_type.startswith(t)) for t in types)
 
 
-class DeferredToUpdate(UnknownValueError):
+class DeferredToUpdateError(UnknownValueError):
     """Raised after known violations are reported when preview hides a value the rule needs.
 
     pulumi-policy turns it into a visible "can't run policy ... during preview"
@@ -163,7 +175,7 @@ def emit(findings: Iterable[Finding], settings: Settings, report: ReportViolatio
         else:
             unknown.append(finding.message)
     if unknown:
-        raise DeferredToUpdate("; ".join(dict.fromkeys(unknown)))
+        raise DeferredToUpdateError("; ".join(dict.fromkeys(unknown)))
 
 
 def _exemption_reason(rule: Rule, resource: Resource, settings: Settings) -> str | None:
@@ -173,10 +185,10 @@ def _exemption_reason(rule: Rule, resource: Resource, settings: Settings) -> str
     exemption = settings.exemption_for(
         rule.id,
         rule.name,
-        resource.type,
-        resource.kind,
-        ns if isinstance(ns, str) else None,
-        resource.names,
+        pulumi_type=resource.type,
+        kind=resource.kind,
+        namespace=ns if isinstance(ns, str) else None,
+        names=resource.names,
     )
     return None if exemption is None else exemption.reason
 

@@ -87,7 +87,9 @@ CONFIG_SCHEMA: Final[dict[str, dict[str, Any]]] = {
     "unknownValues": {
         "type": "string",
         "enum": ["defer", "deny"],
-        "description": "defer: re-check on `up`, note it in preview; deny: fail preview on unknowns.",
+        "description": (
+            "defer: re-check on `up`, note it in preview; deny: fail preview on unknowns."
+        ),
     },
     "eksSupportedVersions": {"type": "array", "items": {"type": "string"}},
 }
@@ -147,6 +149,7 @@ class Settings:
         self,
         rule_id: str,
         rule_name: str,
+        *,
         pulumi_type: str,
         kind: str | None,
         namespace: str | None,
@@ -257,19 +260,19 @@ class _SameValues:
     """
 
     def __init__(self, limit: int = 256) -> None:
-        self._entries: dict[tuple[tuple[str, int], ...], tuple[tuple[Any, ...], Settings]] = {}
+        self._entries: dict[tuple[tuple[str, ...], tuple[int, ...]], tuple[Any, Settings]] = {}
         self._limit = limit
 
     def get(self, config: Mapping[str, Any]) -> Settings:
-        items = tuple(config.items())
-        key = tuple((k, id(v)) for k, v in items)
+        values = tuple(config.values())
+        key = (tuple(config), tuple(map(id, values)))
         hit = self._entries.get(key)
-        if hit is not None and all(a is b for a, (_, b) in zip(hit[0], items, strict=True)):
+        if hit is not None:
             return hit[1]
         settings = _parse_cached(json.dumps(dict(config), sort_keys=True, default=str))
         if len(self._entries) >= self._limit:
             self._entries.clear()
-        self._entries[key] = (tuple(v for _, v in items), settings)
+        self._entries[key] = (values, settings)  # holding the values pins their ids
         return settings
 
 
@@ -301,7 +304,9 @@ def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dic
         raise SettingsError(f"enforcementLevels names no policy: {', '.join(unknown)}")
     bad = sorted(str(v) for v in levels.values() if v not in _ENFORCEMENT_LEVELS)
     if bad:
-        raise SettingsError(f"enforcementLevels: {', '.join(bad)} is not one of {_ENFORCEMENT_LEVELS}")
+        raise SettingsError(
+            f"enforcementLevels: {', '.join(bad)} is not one of {_ENFORCEMENT_LEVELS}"
+        )
     out: dict[str, Any] = {}
     for name, rule_id in policies.items():
         entry: dict[str, Any] = dict(shared)

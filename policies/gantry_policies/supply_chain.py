@@ -6,6 +6,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Final
 
 from pulumi_policy import Severity
 
@@ -16,6 +17,7 @@ from .settings import Settings
 from .values import UNKNOWN, plain
 
 IMAGE = "docker-build:index:Image"
+_VERIFIERS = frozenset({"ClusterImagePolicy", "ClusterPolicy", "Policy"})
 _FROM = re.compile(
     r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE | re.MULTILINE
 )
@@ -44,20 +46,31 @@ def dockerfile_problems(text: str) -> list[str]:
     return problems
 
 
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+"""The Pulumi project (the pack lives in its ``policies/``): the engine runs the
+pack with the pack directory as working directory, while docker-build resolves
+``dockerfile.location`` and ``context.location`` against the program's."""
+
+
+def dockerfile_path(location: object, context: object, root: Path = PROJECT_ROOT) -> Path:
+    """Where the Dockerfile of a docker-build Image is, seen from the pack."""
+    if isinstance(location, str) and location:
+        path = Path(location)
+    else:
+        path = Path(context if isinstance(context, str) and context else ".") / "Dockerfile"
+    return path if path.is_absolute() else root / path
+
+
 def _dockerfile(r: Resource, _s: Settings) -> Iterable[Finding]:
     inline, location = r.get("dockerfile", "inline"), r.get("dockerfile", "location")
     context = r.get("context", "location")
     if UNKNOWN in (inline, location, context):
         yield cannot_verify("dockerfile", subject=r.display)
         return
-    if isinstance(inline, str):
+    if isinstance(inline, str) and inline:
         text = inline
     else:
-        path = (
-            Path(location)
-            if isinstance(location, str)
-            else Path(str(context or ".")) / "Dockerfile"
-        )
+        path = dockerfile_path(location, context)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
@@ -88,6 +101,8 @@ def _first_party_images(
 def _verification_globs(resources: Sequence[Resource]) -> list[str]:
     globs = []
     for r in resources:
+        if r.kind not in _VERIFIERS:
+            continue
         spec = plain(r.get("spec"))
         if not isinstance(spec, dict):
             continue
@@ -106,8 +121,9 @@ def _signatures(resources: Sequence[Resource], settings: Settings) -> Iterable[F
         name = parse_image(image).name
         if not any(fnmatch.fnmatch(image, g) or fnmatch.fnmatch(name, g) for g in globs):
             yield violation(
-                f'{r.display}: image "{image}" is not covered by signature verification; add a sigstore'
-                " ClusterImagePolicy (keyless identity of the CI workflow) or a Kyverno verifyImages rule.",
+                f'{r.display}: image "{image}" is not covered by signature verification; add '
+                "a sigstore ClusterImagePolicy (keyless identity of the CI workflow) or a Kyverno "
+                "verifyImages rule.",
                 r.urn,
             )
 
@@ -115,10 +131,14 @@ def _signatures(resources: Sequence[Resource], settings: Settings) -> Iterable[F
 def _scanning(resources: Sequence[Resource], settings: Settings) -> Iterable[Finding]:
     images = _first_party_images(resources, settings)
     scanners = [
-        r for r in resources
-        if (r.type == "aws:ecr/repository:Repository" and r.get("imageScanningConfiguration", "scanOnPush") is True)
+        r
+        for r in resources
+        if (
+            r.type == "aws:ecr/repository:Repository"
+            and r.get("imageScanningConfiguration", "scanOnPush") is True
+        )
         or (r.type == "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
-    ]  # fmt: skip
+    ]
     if images and not scanners:
         r, image = images[0]
         yield violation(
@@ -129,20 +149,53 @@ def _scanning(resources: Sequence[Resource], settings: Settings) -> Iterable[Fin
 
 
 RULES: list[Rule] = [
-    Rule("S01", "pin-dockerfile-bases-and-user",
-         "Dockerfiles pin every FROM by @sha256 and end with a non-root USER.", Severity.HIGH, MANDATORY,
-         'Write FROM image:tag@sha256:<digest>; end the final stage with USER 65532:65532.',
-         "docker-build.Image", check=_dockerfile, types=(IMAGE,)),
-    Rule("S02", "require-image-signature-verification",
-         "Project images are covered by an admission signature check (sigstore or Kyverno).", Severity.HIGH,
-         ADVISORY, "Deploy policy-controller with a ClusterImagePolicy for the project repository (mandatory in prod).",
-         "ClusterImagePolicy, ClusterPolicy, workloads (stack)", stack_check=_signatures),
-    Rule("S03", "attach-sbom-and-provenance",
-         "Images carry an SPDX SBOM and max-mode provenance attestation.", Severity.MEDIUM, ADVISORY,
-         "Build with `docker buildx build --sbom=true --provenance=mode=max` (or ko) in CI, then cosign attest.",
-         "CI", ci_step="buildx --sbom=true --provenance=mode=max; cosign verify-attestation --type spdxjson"),
-    Rule("S04", "gate-on-vulnerabilities",
-         "A CVE gate runs before `up`; registry scanning is declared for project images.", Severity.HIGH,
-         ADVISORY, "CI: trivy image --exit-code 1 --severity CRITICAL,HIGH <ref>; pack: enable ECR scanning.",
-         "CI; ecr.* (stack)", stack_check=_scanning),
-]  # fmt: skip
+    Rule(
+        "S01",
+        "pin-dockerfile-bases-and-user",
+        "Dockerfiles pin every FROM by @sha256 and end with a non-root USER.",
+        Severity.HIGH,
+        MANDATORY,
+        "Write FROM image:tag@sha256:<digest>; end the final stage with USER 65532:65532.",
+        "docker-build.Image",
+        check=_dockerfile,
+        types=(IMAGE,),
+    ),
+    Rule(
+        "S02",
+        "require-image-signature-verification",
+        "Project images are covered by an admission signature check (sigstore or Kyverno).",
+        Severity.HIGH,
+        ADVISORY,
+        (
+            "Deploy policy-controller with a ClusterImagePolicy for the project repository "
+            "(mandatory in prod)."
+        ),
+        "ClusterImagePolicy, ClusterPolicy, workloads (stack)",
+        stack_check=_signatures,
+    ),
+    Rule(
+        "S03",
+        "attach-sbom-and-provenance",
+        "Images carry an SPDX SBOM and max-mode provenance attestation.",
+        Severity.MEDIUM,
+        ADVISORY,
+        (
+            "Build with `docker buildx build --sbom=true --provenance=mode=max` (or ko) in CI, "
+            "then cosign attest."
+        ),
+        "CI",
+        ci_step=(
+            "buildx --sbom=true --provenance=mode=max; cosign verify-attestation --type spdxjson"
+        ),
+    ),
+    Rule(
+        "S04",
+        "gate-on-vulnerabilities",
+        "A CVE gate runs before `up`; registry scanning is declared for project images.",
+        Severity.HIGH,
+        ADVISORY,
+        "CI: trivy image --exit-code 1 --severity CRITICAL,HIGH <ref>; pack: enable ECR scanning.",
+        "CI; ecr.* (stack)",
+        stack_check=_scanning,
+    ),
+]

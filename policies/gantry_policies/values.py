@@ -74,19 +74,20 @@ def child(node: Any, key: str | int) -> Any:
         value = node.get(key)
         return UNKNOWN if type(value) is str and value in _SENTINELS else value
     try:
-        if isinstance(node, Mapping):
-            if key not in node:
-                return None
-            value = node[key]
-        elif isinstance(node, Sequence) and not isinstance(node, str) and isinstance(key, int):
-            if key >= len(node):
-                return None
-            value = node[key]
-        else:
-            return None
+        value = _lookup(node, key)
     except UnknownValueError:
         return UNKNOWN
     return UNKNOWN if is_unknown(value) else value
+
+
+def _lookup(node: Any, key: str | int) -> Any:
+    """``node[key]`` for any Mapping or (int key) Sequence; None when absent."""
+    if isinstance(node, Mapping):
+        return node.get(key)  # a proxy raises UnknownValueError here; child() catches it
+    is_list = isinstance(node, Sequence) and not isinstance(node, str)
+    if is_list and isinstance(key, int) and key < len(node):
+        return node[key]
+    return None
 
 
 def get(node: Any, *path: str | int) -> Any:
@@ -115,6 +116,11 @@ def plain(node: Any) -> Any:
         return [plain(v) for v in node]
     if kind is str:
         return UNKNOWN if node in _SENTINELS else node
+    return _plain_other(node)
+
+
+def _plain_other(node: Any) -> Any:
+    """``plain`` for anything but the engine's own dicts, lists and strings."""
     if is_unknown(node):
         return UNKNOWN
     if isinstance(node, Mapping):

@@ -22,14 +22,33 @@ SECRET_NAME: Final = re.compile(
 )
 _CLUSTER_SCOPED: Final = frozenset(
     {
-        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
-        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver", "CSINode",
-        "VolumeAttachment", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
-        "ClusterIssuer", "ClusterImagePolicy", "ClusterPolicy", "ComponentStatus",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "APIService",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ClusterIssuer",
+        "ClusterImagePolicy",
+        "ClusterPolicy",
+        "ComponentStatus",
     }
-)  # fmt: skip
+)
 
 
 def _containers(
@@ -80,7 +99,8 @@ def _read_only_root(resource: Resource, _s: Settings) -> Iterable[Finding]:
             )
         elif value is not True:
             yield violation(
-                f'{resource.display}: container "{_cname(c)}" must set securityContext.readOnlyRootFilesystem=true'
+                f'{resource.display}: container "{_cname(c)}" must set '
+                "securityContext.readOnlyRootFilesystem=true"
                 " (mount an emptyDir where it writes)."
             )
 
@@ -155,7 +175,8 @@ def _automount(resource: Resource, _s: Settings) -> Iterable[Finding]:
         yield cannot_verify(where, subject=resource.display)
     elif value is not False:
         yield violation(
-            f"{resource.display}: set {where}=false; mount a projected token only in pods that call the API"
+            f"{resource.display}: set {where}=false; mount a projected token only in pods "
+            "that call the API"
             " (or exempt them in the pack config with a reason)."
         )
 
@@ -171,7 +192,8 @@ def _dedicated_sa(resource: Resource, _s: Settings) -> Iterable[Finding]:
         )
     elif value in (None, "", "default"):
         yield violation(
-            f"{resource.display}: run under a dedicated ServiceAccount (spec.serviceAccountName), not default."
+            f"{resource.display}: run under a dedicated ServiceAccount "
+            "(spec.serviceAccountName), not default."
         )
 
 
@@ -189,7 +211,8 @@ def _namespace(resource: Resource, _s: Settings) -> Iterable[Finding]:
         yield cannot_verify("metadata.namespace", subject=resource.display)
     elif ns in (None, "", "default"):
         yield violation(
-            f"{resource.display}: set metadata.namespace to the component's own namespace, not default."
+            f"{resource.display}: set metadata.namespace to the component's own namespace, "
+            "not default."
         )
 
 
@@ -205,12 +228,7 @@ def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
     if resource.kind == "ConfigMap":
         data = resource.get("data")
         for key, value in data.items() if isinstance(data, dict) else []:
-            if (
-                SECRET_NAME.search(str(key))
-                and isinstance(value, str)
-                and value
-                and value is not UNKNOWN
-            ):
+            if SECRET_NAME.search(str(key)) and isinstance(value, str) and value:
                 yield violation(
                     f'{resource.display}: key "{key}" looks like a secret; move it to a Secret'
                     " (or an external secret store) and reference it."
@@ -228,7 +246,8 @@ def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
             yield cannot_verify(f"{path}.value", subject=resource.display)
         elif isinstance(value, str) and value:
             yield violation(
-                f'{resource.display}: env "{name}" carries a literal secret-like value; use valueFrom.secretKeyRef'
+                f'{resource.display}: env "{name}" carries a literal secret-like value; use '
+                "valueFrom.secretKeyRef"
                 " or a mounted Secret file."
             )
 
@@ -243,7 +262,8 @@ def _secret_env(resource: Resource, _s: Settings) -> Iterable[Finding]:
             and entry["valueFrom"].get("secretKeyRef") is not None
         ):
             yield violation(
-                f'{resource.display}: env "{entry.get("name")}" ({path}) reads a Secret into the environment;'
+                f'{resource.display}: env "{entry.get("name")}" ({path}) reads a Secret into '
+                "the environment;"
                 " prefer a mounted Secret file (env leaks into crash dumps and child processes)."
             )
     for path, c in _containers(template):
@@ -309,7 +329,8 @@ def _replicas_and_pdbs(resources: Sequence[Resource], _s: Settings) -> Iterable[
         for pdb in covering:
             if _blocks_disruption(pdb, count):
                 yield violation(
-                    f"{pdb.display}: allows no voluntary disruption for {r.display}; set maxUnavailable: 1"
+                    f"{pdb.display}: allows no voluntary disruption for {r.display}; set "
+                    "maxUnavailable: 1"
                     " or minAvailable below the replica count.",
                     r.urn,
                 )
@@ -322,57 +343,138 @@ def _blocks_disruption(pdb: Resource, replicas: int) -> bool:
     )
     if max_unavailable in (0, "0", "0%"):
         return True
-    if isinstance(min_available, int):
-        return min_available >= replicas
-    return min_available == "100%"
+    if isinstance(min_available, int | float) and not isinstance(min_available, bool):
+        return bool(min_available >= replicas)  # the engine hands numbers over as floats
+    return bool(min_available == "100%")
 
 
 RULES: list[Rule] = [
-    Rule("K11", "require-read-only-root-filesystem",
-         "Project workloads run with readOnlyRootFilesystem=true.", Severity.MEDIUM, MANDATORY,
-         "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.",
-         _KINDS, check=_first_party_only(_read_only_root), types=_WORKLOADS),
-    Rule("K11a", "chart-read-only-root-filesystem",
-         "Chart-rendered workloads should run with readOnlyRootFilesystem=true.", Severity.LOW, ADVISORY,
-         "Set the chart's containerSecurityContext.readOnlyRootFilesystem value.",
-         _KINDS + " (Helm chart objects)", check=_charts_only(_read_only_root), types=_WORKLOADS),
-    Rule("K14", "require-requests-and-memory-limit",
-         "Every container sets CPU and memory requests and a memory limit.", Severity.MEDIUM, MANDATORY,
-         "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory.",
-         _KINDS, check=_resources_check((("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))),
-         types=_WORKLOADS),
-    Rule("K14a", "recommend-cpu-limit",
-         "Containers should set a CPU limit (Go sizes GOMAXPROCS from it).", Severity.LOW, ADVISORY,
-         "Set resources.limits.cpu.", _KINDS, check=_resources_check((("limits", "cpu"),)), types=_WORKLOADS),
-    Rule("K15", "require-probes",
-         "Long-running containers define readiness and liveness probes.", Severity.MEDIUM, ADVISORY,
-         "Add readinessProbe (/readyz) and livenessProbe (/healthz).",
-         "Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet", check=_probes, types=_WORKLOADS),
-    Rule("K16", "disable-service-account-token-automount",
-         "Pods and ServiceAccounts set automountServiceAccountToken=false unless exempted.", Severity.MEDIUM,
-         MANDATORY, "Set automountServiceAccountToken: false; exempt API clients by name with a reason.",
-         _KINDS + ", ServiceAccount", check=_first_party_only(_automount),
-         types=(*_WORKLOADS, "kubernetes:core/v1:ServiceAccount")),
-    Rule("K16a", "require-dedicated-service-account",
-         "Pods run under their own ServiceAccount, not default.", Severity.LOW, ADVISORY,
-         "Create a ServiceAccount per workload and set spec.serviceAccountName.",
-         _KINDS, check=_dedicated_sa, types=_WORKLOADS),
-    Rule("K17", "disallow-default-namespace",
-         "Namespaced objects set metadata.namespace, and not to default.", Severity.LOW, MANDATORY,
-         "Set metadata.namespace (helm.v4.Chart: the namespace argument).",
-         "all namespaced Kubernetes kinds", check=_namespace, types=("kubernetes:",)),
-    Rule("K18", "disallow-literal-secrets",
-         "No secret-like literal values in env or ConfigMaps.", Severity.CRITICAL, MANDATORY,
-         "Store the value in a Secret (from a Pulumi secret) and reference it.",
-         _KINDS + ", ConfigMap", check=_literal_secrets, types=(*_WORKLOADS, "kubernetes:core/v1:ConfigMap")),
-    Rule("K18a", "prefer-secret-files-over-env",
-         "Secrets should be mounted as files, not read into env (secretKeyRef/envFrom).", Severity.LOW, ADVISORY,
-         "Mount the Secret as a volume and read the file.", _KINDS, check=_secret_env, types=_WORKLOADS),
-    Rule("K20", "require-replicas-and-disruption-budget",
-         "Deployments/StatefulSets run >= 2 replicas with a PDB that allows disruption; no bare Pods.",
-         Severity.MEDIUM, ADVISORY,
-         "Set replicas >= 2 (prod profile) and a PodDisruptionBudget with maxUnavailable: 1.",
-         "Deployment, StatefulSet, PodDisruptionBudget, Pod", stack_check=_replicas_and_pdbs),
-]  # fmt: skip
+    Rule(
+        "K11",
+        "require-read-only-root-filesystem",
+        "Project workloads run with readOnlyRootFilesystem=true.",
+        Severity.MEDIUM,
+        MANDATORY,
+        (
+            "Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where "
+            "the app writes."
+        ),
+        _KINDS,
+        check=_first_party_only(_read_only_root),
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K11a",
+        "chart-read-only-root-filesystem",
+        "Chart-rendered workloads should run with readOnlyRootFilesystem=true.",
+        Severity.LOW,
+        ADVISORY,
+        "Set the chart's containerSecurityContext.readOnlyRootFilesystem value.",
+        _KINDS + " (Helm chart objects)",
+        check=_charts_only(_read_only_root),
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K14",
+        "require-requests-and-memory-limit",
+        "Every container sets CPU and memory requests and a memory limit.",
+        Severity.MEDIUM,
+        MANDATORY,
+        "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory.",
+        _KINDS,
+        check=_resources_check((("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))),
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K14a",
+        "recommend-cpu-limit",
+        "Containers should set a CPU limit (Go sizes GOMAXPROCS from it).",
+        Severity.LOW,
+        ADVISORY,
+        "Set resources.limits.cpu.",
+        _KINDS,
+        check=_resources_check((("limits", "cpu"),)),
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K15",
+        "require-probes",
+        "Long-running containers define readiness and liveness probes.",
+        Severity.MEDIUM,
+        ADVISORY,
+        "Add readinessProbe (/readyz) and livenessProbe (/healthz).",
+        "Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet",
+        check=_probes,
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K16",
+        "disable-service-account-token-automount",
+        "Pods and ServiceAccounts set automountServiceAccountToken=false unless exempted.",
+        Severity.MEDIUM,
+        MANDATORY,
+        "Set automountServiceAccountToken: false; exempt API clients by name with a reason.",
+        _KINDS + ", ServiceAccount",
+        check=_first_party_only(_automount),
+        types=(*_WORKLOADS, "kubernetes:core/v1:ServiceAccount"),
+    ),
+    Rule(
+        "K16a",
+        "require-dedicated-service-account",
+        "Pods run under their own ServiceAccount, not default.",
+        Severity.LOW,
+        ADVISORY,
+        "Create a ServiceAccount per workload and set spec.serviceAccountName.",
+        _KINDS,
+        check=_dedicated_sa,
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K17",
+        "disallow-default-namespace",
+        "Namespaced objects set metadata.namespace, and not to default.",
+        Severity.LOW,
+        MANDATORY,
+        "Set metadata.namespace (helm.v4.Chart: the namespace argument).",
+        "all namespaced Kubernetes kinds",
+        check=_namespace,
+        types=("kubernetes:",),
+    ),
+    Rule(
+        "K18",
+        "disallow-literal-secrets",
+        "No secret-like literal values in env or ConfigMaps.",
+        Severity.CRITICAL,
+        MANDATORY,
+        "Store the value in a Secret (from a Pulumi secret) and reference it.",
+        _KINDS + ", ConfigMap",
+        check=_literal_secrets,
+        types=(*_WORKLOADS, "kubernetes:core/v1:ConfigMap"),
+    ),
+    Rule(
+        "K18a",
+        "prefer-secret-files-over-env",
+        "Secrets should be mounted as files, not read into env (secretKeyRef/envFrom).",
+        Severity.LOW,
+        ADVISORY,
+        "Mount the Secret as a volume and read the file.",
+        _KINDS,
+        check=_secret_env,
+        types=_WORKLOADS,
+    ),
+    Rule(
+        "K20",
+        "require-replicas-and-disruption-budget",
+        (
+            "Deployments/StatefulSets run >= 2 replicas with a PDB that allows disruption; no "
+            "bare Pods."
+        ),
+        Severity.MEDIUM,
+        ADVISORY,
+        "Set replicas >= 2 (prod profile) and a PodDisruptionBudget with maxUnavailable: 1.",
+        "Deployment, StatefulSet, PodDisruptionBudget, Pod",
+        stack_check=_replicas_and_pdbs,
+    ),
+]
 
 __all__ = ["RULES", "SECRET_NAME", "dotted"]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gantry_policies
-from gantry_policies.rule import DeferredToUpdate
+from gantry_policies.rule import DeferredToUpdateError
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -18,7 +18,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import PolicyResource, _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
-__all__ = ["DeferredToUpdate", "_NotApplicableError"]
+__all__ = ["DeferredToUpdateError", "_NotApplicableError"]
 
 POD_TYPES = {
     "Pod": "kubernetes:core/v1:Pod",
@@ -69,7 +69,7 @@ def run(
     config: Mapping[str, Any] | None = None,
     name: str = "res",
 ) -> list[str]:
-    """Validate one resource; returns the reported messages (raises DeferredToUpdate/_NotApplicableError)."""
+    """Validate one resource; returns the reported messages (raises DeferredToUpdateError/_NotApplicableError)."""
     found: list[str] = []
     pol = policy(policy_name)
     args = ResourceValidationArgs(

@@ -10,7 +10,7 @@ import gantry_policies
 import pytest
 from helpers import (
     POD_TYPES,
-    DeferredToUpdate,
+    DeferredToUpdateError,
     _NotApplicableError,
     level,
     run,
@@ -163,7 +163,7 @@ def test_exemption_without_reason_is_rejected() -> None:
 def test_unknown_image_defers_not_passes(kind: str) -> None:
     props = wrap_pod(kind, _pod(containers__0__image=UNKNOWN_STRING_VALUE))
     with pytest.raises(
-        DeferredToUpdate, match=r"cannot verify .*containers\[0\]\.image during preview"
+        DeferredToUpdateError, match=r"cannot verify .*containers\[0\]\.image during preview"
     ):
         run("K12", POD_TYPES[kind], props, CONFIG)
     deny = {**CONFIG, "unknownValues": "deny"}
@@ -174,7 +174,7 @@ def test_unknown_field_keeps_known_violations() -> None:
     pod = _pod(hostPID=True, containers__0__securityContext__privileged=UNKNOWN_STRING_VALUE)
     props = wrap_pod("Deployment", pod)
     assert len(run("K02", POD_TYPES["Deployment"], props, CONFIG)) == 1
-    with pytest.raises(DeferredToUpdate, match="securityContext.privileged"):
+    with pytest.raises(DeferredToUpdateError, match="securityContext.privileged"):
         run("K01", POD_TYPES["Deployment"], props, CONFIG)
 
 
@@ -222,12 +222,23 @@ def test_network_policy_stack_rule() -> None:
     dep = wrap_pod("Deployment", GOOD_POD)
     deny = {
         "metadata": {"name": "deny", "namespace": "apps"},
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    allow = {
+        "metadata": {"name": "allow", "namespace": "apps"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "hello"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+        },
     }
     netpol = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-    assert run_stack("K19", [(POD_TYPES["Deployment"], "hello", dep), (netpol, "deny", deny)]) == []
+    stack = [(POD_TYPES["Deployment"], "hello", dep), (netpol, "deny", deny), (netpol, "allow", allow)]
+    assert run_stack("K19", stack) == []
     found = run_stack("K19", [(POD_TYPES["Deployment"], "hello", dep)])
     assert [m for m, _ in found] == [
-        "Deployment apps/hello: no NetworkPolicy selects its pods; add one that allows only its callers.",
-        'namespace "apps": add a default-deny NetworkPolicy (podSelector: {}, policyTypes: [Ingress]).',
+        "Deployment apps/hello: no NetworkPolicy with an allow rule selects its pods;"
+        " add one that allows only its callers.",
+        'namespace "apps": add a default-deny NetworkPolicy'
+        " (podSelector: {}, policyTypes: [Ingress, Egress], no rules).",
     ]
