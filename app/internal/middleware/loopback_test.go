@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +26,10 @@ import (
 // req/s alone cannot say whether the chain or the client is the bottleneck.
 
 const loopbackEnv = "GANTRY_LOOPBACK_SERVER"
+
+// loopbackProfileEnv names a directory: when set, each server process writes
+// its CPU profile there as <setup>.prof (see go tool pprof).
+const loopbackProfileEnv = "GANTRY_LOOPBACK_PROFILE"
 
 // loopbackRouter is the service's real router: /api/v1/hello validates its
 // query and encodes a JSON body, a realistic but tiny handler.
@@ -79,7 +84,11 @@ type loopbackServer struct {
 
 func startLoopbackServer(b *testing.B, setup string) *loopbackServer {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLoopbackServerProcess$", "-test.count=1")
+	args := []string{"-test.run=^TestLoopbackServerProcess$", "-test.count=1"}
+	if dir := os.Getenv(loopbackProfileEnv); dir != "" {
+		args = append(args, "-test.cpuprofile="+filepath.Join(dir, setup+".prof"))
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), loopbackEnv+"="+setup)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
