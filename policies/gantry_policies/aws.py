@@ -64,13 +64,15 @@ def _ecr_repository(r: Resource, _s: Settings) -> Iterable[Finding]:
 
 def _ecr_scan(r: Resource, _s: Settings) -> Iterable[Finding]:
     if r.type == ECR_SCANNING:
-        if r.get("scanType") not in ("ENHANCED", UNKNOWN):
-            rules = plain(r.get("rules")) or []
-            if not any(isinstance(x, dict) and x.get("scanFrequency") for x in rules):
-                yield violation(
-                    f'{r.display}: set scanType="ENHANCED" or a scan-on-push rule for every '
-                    "repository."
-                )
+        scan_type, rules = r.get("scanType"), r.get("rules")
+        if UNKNOWN in (scan_type, rules):
+            yield cannot_verify("scanType/rules", subject=r.display)
+        elif scan_type != "ENHANCED" and not any(
+            isinstance(x, dict) and x.get("scanFrequency") for x in rules or []
+        ):
+            yield violation(
+                f'{r.display}: set scanType="ENHANCED" or a scan-on-push rule for every repository.'
+            )
         return
     scan = r.get("imageScanningConfiguration", "scanOnPush")
     if scan is UNKNOWN:

@@ -128,22 +128,63 @@ def _signatures(resources: Sequence[Resource], settings: Settings) -> Iterable[F
             )
 
 
-def _scanning(resources: Sequence[Resource], settings: Settings) -> Iterable[Finding]:
-    images = _first_party_images(resources, settings)
-    scanners = [
-        r
-        for r in resources
-        if (
-            r.type == "aws:ecr/repository:Repository"
-            and r.get("imageScanningConfiguration", "scanOnPush") is True
+_ECR_HOST = "*.dkr.ecr.*.amazonaws.com"
+_AR_HOST = "*-docker.pkg.dev"
+_ACR_HOST = "*.azurecr.io"
+
+
+def _scans_ecr(r: Resource) -> bool:
+    if r.type == "aws:ecr/repository:Repository":
+        return r.get("imageScanningConfiguration", "scanOnPush") is True
+    if r.type == "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration":
+        rules = r.get("rules")
+        return r.get("scanType") == "ENHANCED" or (
+            isinstance(rules, list)
+            and any(isinstance(x, dict) and x.get("scanFrequency") for x in rules)
         )
-        or (r.type == "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
-    ]
-    if images and not scanners:
-        r, image = images[0]
+    return False
+
+
+def _scans_artifact_registry(r: Resource) -> bool:
+    if r.type == "gcp:projects/service:Service":
+        return bool(r.get("service") == "containerscanning.googleapis.com")
+    if r.type == "gcp:container/cluster:Cluster":
+        mode = r.get("securityPostureConfig", "vulnerabilityMode")
+        return mode in ("VULNERABILITY_BASIC", "VULNERABILITY_ENTERPRISE")
+    return False
+
+
+def _scans_acr(r: Resource) -> bool:
+    if r.type == "azure-native:containerservice:ManagedCluster":
+        return r.get("securityProfile", "defender", "securityMonitoring", "enabled") is True
+    if r.type == "azure-native:security:Pricing":
+        return bool(r.get("pricingName") == "Containers" and r.get("pricingTier") == "Standard")
+    return False
+
+
+_SCANNERS = (
+    (_ECR_HOST, _scans_ecr, "ECR scanOnPush or ENHANCED registry scanning"),
+    (_AR_HOST, _scans_artifact_registry,
+     "the containerscanning.googleapis.com service or GKE securityPostureConfig.vulnerabilityMode"),
+    (_ACR_HOST, _scans_acr, "Defender for Containers (securityProfile.defender or a Pricing)"),
+)  # fmt: skip
+
+
+def _scanning(resources: Sequence[Resource], settings: Settings) -> Iterable[Finding]:
+    """Each project image's registry has a scanner declared in the stack (per registry kind)."""
+    reported: set[tuple[str, str]] = set()
+    for r, image in _first_party_images(resources, settings):
+        registry = parse_image(image).registry
+        if (r.urn, registry) in reported:
+            continue
+        reported.add((r.urn, registry))
+        kind = next((k for k in _SCANNERS if fnmatch.fnmatchcase(registry, k[0])), None)
+        if kind is not None and any(kind[1](x) for x in resources):
+            continue
+        how = kind[2] if kind else "a registry that scans on push"
         yield violation(
-            f'{r.display}: no registry scanning is declared for project images such as "{image}";'
-            " enable ECR scanOnPush/ENHANCED scanning and keep the CI trivy gate.",
+            f'{r.display}: no registry scanning is declared for project image "{image}";'
+            f" enable {how}, and keep the CI trivy gate.",
             r.urn,
         )
 
