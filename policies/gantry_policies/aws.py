@@ -336,7 +336,9 @@ def _node_role(resources: Sequence[Resource], _s: Settings) -> Iterable[Finding]
             and set(r.deps.get("role", ())) & node_roles
         ):
             arn = r.get("policyArn")
-            if isinstance(arn, str) and arn.rsplit("/", 1)[-1] not in _NODE_POLICIES:
+            if arn is UNKNOWN:
+                yield cannot_verify("policyArn", r.urn, r.display)
+            elif isinstance(arn, str) and arn.rsplit("/", 1)[-1] not in _NODE_POLICIES:
                 yield violation(
                     (
                         f"{r.display}: node role gets {arn}; give pods AWS access through IRSA "

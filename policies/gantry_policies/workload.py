@@ -216,29 +216,52 @@ def _namespace(resource: Resource, _s: Settings) -> Iterable[Finding]:
         )
 
 
-def _env_entries(template: PodTemplate) -> Iterable[tuple[str, dict[str, Any]]]:
+def _env_entries(template: PodTemplate) -> Iterable[tuple[str, dict[str, Any] | None]]:
+    """(path, env entry) of every container; None where preview hides the entries."""
     for path, c in _containers(template):
-        env = c.get("env")
+        env = UNKNOWN if c.get("__unknown__") else c.get("env")
+        if env is UNKNOWN:
+            yield f"{path}.env", None
+            continue
         for index, entry in enumerate(env if isinstance(env, list) else []):
-            if isinstance(entry, dict):
+            if entry is UNKNOWN:
+                yield f"{path}.env[{index}]", None
+            elif isinstance(entry, dict):
                 yield f"{path}.env[{index}]", entry
+
+
+def _config_map_secrets(resource: Resource) -> Iterable[Finding]:
+    data = resource.get("data")
+    if data is UNKNOWN:
+        yield cannot_verify("data", subject=resource.display)
+        return
+    for key, value in data.items() if isinstance(data, dict) else []:
+        if not SECRET_NAME.search(str(key)):
+            continue
+        if value is UNKNOWN:
+            yield cannot_verify(f"data.{key}", subject=resource.display)
+        elif isinstance(value, str) and value:
+            yield violation(
+                f'{resource.display}: key "{key}" looks like a secret; move it to a Secret'
+                " (or an external secret store) and reference it."
+            )
 
 
 def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
     if resource.kind == "ConfigMap":
-        data = resource.get("data")
-        for key, value in data.items() if isinstance(data, dict) else []:
-            if SECRET_NAME.search(str(key)) and isinstance(value, str) and value:
-                yield violation(
-                    f'{resource.display}: key "{key}" looks like a secret; move it to a Secret'
-                    " (or an external secret store) and reference it."
-                )
+        yield from _config_map_secrets(resource)
         return
     template = _template(resource)
     if template is None:
         return
     for path, entry in _env_entries(template):
+        if entry is None:
+            yield cannot_verify(path, subject=resource.display)
+            continue
         name, value = entry.get("name"), entry.get("value")
+        if name is UNKNOWN:
+            yield cannot_verify(f"{path}.name", subject=resource.display)
+            continue
         if not isinstance(name, str) or not SECRET_NAME.search(name):
             continue
         if value is UNKNOWN:
@@ -247,8 +270,7 @@ def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
         elif isinstance(value, str) and value:
             yield violation(
                 f'{resource.display}: env "{name}" carries a literal secret-like value; use '
-                "valueFrom.secretKeyRef"
-                " or a mounted Secret file."
+                "valueFrom.secretKeyRef or a mounted Secret file."
             )
 
 
@@ -257,18 +279,29 @@ def _secret_env(resource: Resource, _s: Settings) -> Iterable[Finding]:
     if template is None:
         return
     for path, entry in _env_entries(template):
-        if (
-            isinstance(entry.get("valueFrom"), dict)
-            and entry["valueFrom"].get("secretKeyRef") is not None
-        ):
+        if entry is None:
+            yield cannot_verify(path, subject=resource.display)
+            continue
+        value_from = entry.get("valueFrom")
+        if value_from is UNKNOWN:
+            yield cannot_verify(f"{path}.valueFrom", subject=resource.display)
+        elif isinstance(value_from, dict) and value_from.get("secretKeyRef") is not None:
             yield violation(
                 f'{resource.display}: env "{entry.get("name")}" ({path}) reads a Secret into '
-                "the environment;"
-                " prefer a mounted Secret file (env leaks into crash dumps and child processes)."
+                "the environment; prefer a mounted Secret file (env leaks into crash dumps and"
+                " child processes)."
             )
     for path, c in _containers(template):
-        for source in c.get("envFrom") or [] if isinstance(c.get("envFrom"), list) else []:
-            if isinstance(source, dict) and source.get("secretRef") is not None:
+        env_from = UNKNOWN if c.get("__unknown__") else c.get("envFrom")
+        if env_from is UNKNOWN:
+            yield cannot_verify(f"{path}.envFrom", subject=resource.display)
+            continue
+        for source in env_from if isinstance(env_from, list) else []:
+            if source is UNKNOWN or (
+                isinstance(source, dict) and source.get("secretRef") is UNKNOWN
+            ):
+                yield cannot_verify(f"{path}.envFrom", subject=resource.display)
+            elif isinstance(source, dict) and source.get("secretRef") is not None:
                 yield violation(
                     f"{resource.display}: {path}.envFrom imports a whole Secret; mount it as files."
                 )

@@ -36,7 +36,10 @@ _SECURE = {
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
 }
-_RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi", "cpu": "1"}}
+_RESOURCES = {
+    "requests": {"cpu": "50m", "memory": "64Mi"},
+    "limits": {"memory": "128Mi", "cpu": "1"},
+}
 GOOD_POD: Final[dict[str, Any]] = {
     "metadata": {"name": "hello", "labels": {"app": "hello"}},
     "spec": {
@@ -69,7 +72,7 @@ INIT = {
     "securityContext": {**_SECURE, "privileged": True},
     "resources": _RESOURCES,
 }
-PREFIX = {kind: "spec.template." for kind in POD_TYPES} | {
+PREFIX = dict.fromkeys(POD_TYPES, "spec.template.") | {
     "Pod": "",
     "CronJob": "spec.jobTemplate.spec.template.",
 }

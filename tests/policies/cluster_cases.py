@@ -126,12 +126,12 @@ RESOURCE_CASES: Final[list[ResourceCase]] = [
     ResourceCase("K17", CM, {"metadata": _meta(), "data": {"LOG_LEVEL": "info"}},
                  [("no-namespace", [(("metadata", "namespace"), DELETE)],
                    "ConfigMap hello: set metadata.namespace to the component's own namespace, not default.")],
-                 ("metadata", "namespace"), "hello", "apps"),
+                 ("metadata", "namespace"), "hello", None),
     ResourceCase("K18", CM, {"metadata": _meta(), "data": {"LOG_LEVEL": "info"}},
                  [("literal-secret", [(("data", "api_key"), "abc123")],
                    '{d}: key "api_key" looks like a secret; move it to a Secret (or an external'
                    " secret store) and reference it.")],
-                 None, "hello", "apps"),
+                 ("data", "api_key"), "hello", "apps"),
     ResourceCase("K21", SVC, {"metadata": _meta(), "spec": {"type": "ClusterIP"}},
                  [("load-balancer", [(("spec", "type"), "LoadBalancer")],
                    "{d}: type LoadBalancer exposes it outside the cluster; use ClusterIP behind the"

@@ -8,10 +8,9 @@ import pytest
 from cases import apply
 from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine
+from gantry_policies import RULES
 from gantry_policies.settings import expand
 from helpers import policy
-
-from gantry_policies import RULES
 
 
 def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
@@ -22,9 +21,7 @@ def _id(case: ResourceCase) -> str:
     return f"{case.rule}-{case.type.rsplit(':', 1)[-1]}"
 
 
-GOOD = [
-    pytest.param(c, id=_id(c)) for c in RESOURCE_CASES if c.rule not in ("K23", "K24")
-]
+GOOD = [pytest.param(c, id=_id(c)) for c in RESOURCE_CASES if c.rule not in ("K23", "K24")]
 MUTATIONS = [
     pytest.param(c, edits, message, id=f"{_id(c)}-{mid}")
     for c in RESOURCE_CASES

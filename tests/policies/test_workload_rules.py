@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from cases import CONFIG, WORKLOAD_MUTATIONS, Mutation, expected, workload
 from engine import Engine
+from gantry_policies import RULES
 from gantry_policies.settings import expand
 from helpers import POD_TYPES, policy
-
-from gantry_policies import RULES
 
 
 def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +82,8 @@ def test_privileged_namespace_runs_no_pod_security_controls() -> None:
     }
     result = Engine(pack_config(settings)).analyze(POD_TYPES["DaemonSet"], props, "hello")
     assert result.of(policy("K02").name) == []
-    assert Engine(pack_config(CONFIG)).analyze(POD_TYPES["DaemonSet"], props, "hello").of(
-        policy("K02").name
+    assert (
+        Engine(pack_config(CONFIG))
+        .analyze(POD_TYPES["DaemonSet"], props, "hello")
+        .of(policy("K02").name)
     )
