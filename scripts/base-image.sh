@@ -16,8 +16,9 @@
 #   GANTRY_REGISTRY_PORT  local registry port (default 5001)
 #   GANTRY_BASE_REPO      repository in that registry (default gantry/base-static)
 #   GANTRY_CA_BUNDLE      CA bundle to copy (default /etc/ssl/certs/ca-certificates.crt)
-#   GANTRY_CACHE          cache root; the digest ref is also written to
-#                         $GANTRY_CACHE/base-image.ref
+#   GANTRY_CACHE          cache root (default $HOME/.cache/gantry)
+#   GANTRY_BASE_REF_FILE  where the digest ref is also written, for the
+#                         program (default $GANTRY_CACHE/base-image.ref)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +41,15 @@ CRANE="$(command -v crane || true)"
 [[ -s "$CA_BUNDLE" ]] || die "CA bundle $CA_BUNDLE is missing or empty"
 "$ROOT/scripts/local-registry.sh" status 2>/dev/null ||
 	die "no registry on $REGISTRY: run scripts/local-registry.sh start"
+
+# crane logs every blob to stderr: keep it for when something fails.
+crane_quiet() {
+	local out
+	if ! out="$("$CRANE" "$@" 2>&1)"; then
+		printf '%s\n' "$out" >&2
+		die "crane $1 failed"
+	fi
+}
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -74,28 +84,30 @@ tar -C "$rootfs" --sort=name --mtime=@0 --numeric-owner --owner=$NONROOT --group
 	-rf "$layer" ./home/nonroot
 
 # Same inputs, same tag: a warm run only checks that the index is there.
-tag="$(sha256sum "$layer" | cut -c1-16)"
+config_args=(--user "$NONROOT:$NONROOT" --workdir /home/nonroot
+	--env PATH=/usr/local/bin:/usr/bin:/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt)
+tag="$({
+	sha256sum <"$layer"
+	printf '%s\n' "${PLATFORMS[@]}" "${config_args[@]}"
+} | sha256sum | cut -c1-16)"
 if digest="$("$CRANE" digest "$REPO:$tag" 2>/dev/null)"; then
 	log "up to date: $REPO:$tag"
 else
 	manifests=()
 	for platform in "${PLATFORMS[@]}"; do
 		arch="${platform#*/}"
-		# Append onto the empty base, then set the runtime config.
-		"$CRANE" append --platform "$platform" -f "$layer" -t "$REPO:$tag-$arch" >/dev/null
-		"$CRANE" mutate "$REPO:$tag-$arch" \
-			--user "$NONROOT:$NONROOT" \
-			--workdir /home/nonroot \
-			--env PATH=/usr/local/bin:/usr/bin:/bin \
-			--env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-			-t "$REPO:$tag-$arch" >/dev/null
+		# Append onto the empty base, then set the platform (which the index
+		# entry is inferred from) and the runtime config.
+		crane_quiet append -f "$layer" -t "$REPO:$tag-$arch"
+		crane_quiet mutate "$REPO:$tag-$arch" --set-platform "$platform" "${config_args[@]}" \
+			-t "$REPO:$tag-$arch"
 		manifests+=(-m "$REPO@$("$CRANE" digest "$REPO:$tag-$arch")")
 	done
-	"$CRANE" index append "${manifests[@]}" -t "$REPO:$tag" >/dev/null
+	crane_quiet index append "${manifests[@]}" -t "$REPO:$tag"
 	digest="$("$CRANE" digest "$REPO:$tag")"
 	log "pushed $REPO:$tag (${PLATFORMS[*]})"
 fi
 
 ref="$REPO@$digest"
-printf '%s\n' "$ref" >"$CACHE/base-image.ref"
+printf '%s\n' "$ref" >"${GANTRY_BASE_REF_FILE:-$CACHE/base-image.ref}"
 printf '%s\n' "$ref"

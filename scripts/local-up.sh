@@ -3,14 +3,16 @@
 # assembled base image, then `pulumi up` with the policy pack enforced by the
 # engine, and a summary of the outputs. Safe to run again.
 #
-# Environment: see scripts/bootstrap.sh, scripts/local-registry.sh and
-# scripts/local-pulumi.sh (GANTRY_STACK, PULUMI_CONFIG_PASSPHRASE).
+# Environment: GANTRY_POLICY_PACK (default policies/) and
+# GANTRY_POLICY_PACK_CONFIG (default <pack>/config/<stack>.json); see also
+# scripts/bootstrap.sh, scripts/local-registry.sh and scripts/local-pulumi.sh
+# (GANTRY_STACK, PULUMI_CONFIG_PASSPHRASE).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STACK="${GANTRY_STACK:-local}"
-PACK="$ROOT/policies"
-PACK_CONFIG="$ROOT/policies/config/$STACK.json"
+PACK="${GANTRY_POLICY_PACK:-$ROOT/policies}"
+PACK_CONFIG="${GANTRY_POLICY_PACK_CONFIG:-$PACK/config/$STACK.json}"
 start=$SECONDS
 
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -25,7 +27,16 @@ die() {
 [[ -f "$PACK/PulumiPolicy.yaml" && -f "$PACK/__main__.py" ]] ||
 	die "the policy pack is missing: expected $PACK/PulumiPolicy.yaml and $PACK/__main__.py"
 [[ -f "$PACK_CONFIG" ]] ||
-	die "the policy pack config for stack '$STACK' is missing: expected ${PACK_CONFIG#"$ROOT"/}"
+	die "the policy pack config for stack '$STACK' is missing: expected $PACK_CONFIG"
+
+# With a missing virtualenv the engine waits forever at "Loading policy
+# packs" (pulumi v3.259.0): say so instead.
+pack_venv="$(awk '$1 == "virtualenv:" { print $2 }' "$PACK/PulumiPolicy.yaml")"
+if [[ -n "$pack_venv" ]]; then
+	[[ "$pack_venv" == /* ]] || pack_venv="$PACK/$pack_venv"
+	[[ -x "$pack_venv/bin/python" ]] ||
+		die "the policy pack's virtualenv $pack_venv does not exist (PulumiPolicy.yaml runtime.options.virtualenv)"
+fi
 
 step "toolchain"
 "$ROOT/scripts/bootstrap.sh" engine plugins image

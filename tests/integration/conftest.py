@@ -1,0 +1,83 @@
+"""Fixtures for the integration tests: the real toolchain and a registry on 127.0.0.1.
+
+Everything runs through the same scripts as `make up`, so a passing test
+means those scripts work on this machine. Each fixture stops what it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+CACHE = Path(os.environ.get("GANTRY_CACHE", Path.home() / ".cache" / "gantry"))
+
+
+def run(argv: list[str], env: dict[str, str], **kwargs: object) -> str:
+    """Run a command, failing the test with its output when it fails."""
+    result = subprocess.run(
+        argv, env=env, capture_output=True, text=True, check=False, timeout=1800, **kwargs
+    )  # type: ignore[call-overload]
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(argv)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
+        )
+    return str(result.stdout)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def tool_env() -> dict[str, str]:
+    """The environment with the image tools built by scripts/bootstrap.sh on PATH."""
+    env = {**os.environ, "GANTRY_CACHE": str(CACHE)}
+    run([str(SCRIPTS / "bootstrap.sh"), "image"], env)
+    env["PATH"] = f"{CACHE / 'bin'}{os.pathsep}{env['PATH']}"
+    return env
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A registry this test session started, and the env that points at it."""
+
+    address: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def registry(tool_env: dict[str, str]) -> Iterator[Registry]:
+    """A registry on a free loopback port, stopped at the end of the session."""
+    env = {**tool_env, "GANTRY_REGISTRY_PORT": str(_free_port())}
+    run([str(SCRIPTS / "local-registry.sh"), "start"], env)
+    try:
+        address = run([str(SCRIPTS / "local-registry.sh"), "address"], env).strip()
+        yield Registry(address=address, env=env)
+    finally:
+        subprocess.run(
+            [str(SCRIPTS / "local-registry.sh"), "stop"], env=env, check=False, timeout=60
+        )
+
+
+@pytest.fixture(scope="session")
+def base_image(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The locally assembled two-platform base, by digest.
+
+    Its ref file goes to a temp dir: the one in the cache belongs to `make up`.
+    """
+    ref_file = tmp_path_factory.mktemp("base") / "base-image.ref"
+    env = {**registry.env, "GANTRY_BASE_REF_FILE": str(ref_file)}
+    ref = run([str(SCRIPTS / "base-image.sh")], env).strip()
+    assert ref_file.read_text().strip() == ref
+    return ref
