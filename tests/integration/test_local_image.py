@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.verify_image import Crane, verify
+from scripts.verify_image import Crane, repository, verify
 
 from .conftest import ROOT, SCRIPTS, Registry, run
 
@@ -85,7 +85,7 @@ def _shell_layer(tmp_path: Path) -> Path:
 def test_verify_refuses_a_shell_and_a_missing_platform(
     service_image: str, registry: Registry, crane: Crane, tmp_path: Path
 ) -> None:
-    repo = service_image.split("@", maxsplit=1)[0]
+    repo = repository(service_image)
     index = crane.manifest(service_image)
     digests = {m["platform"]["architecture"]: m["digest"] for m in index["manifests"]}
     layer = _shell_layer(tmp_path)
