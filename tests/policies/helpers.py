@@ -49,7 +49,7 @@ def wrap_pod(kind: str, pod: Mapping[str, Any], namespace: str | None = "apps") 
     if namespace is not None:
         outer_meta["namespace"] = namespace
     if kind == "Pod":
-        meta.update({k: v for k, v in outer_meta.items()})
+        meta.update(outer_meta)
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
     template = {"metadata": meta, "spec": spec}
     if kind == "CronJob":
@@ -69,7 +69,8 @@ def run(
     config: Mapping[str, Any] | None = None,
     name: str = "res",
 ) -> list[str]:
-    """Validate one resource; returns the reported messages (raises DeferredToUpdateError/_NotApplicableError)."""
+    """Validate one resource; the reported messages (may raise DeferredToUpdateError or
+    _NotApplicableError)."""
     found: list[str] = []
     pol = policy(policy_name)
     args = ResourceValidationArgs(

@@ -389,7 +389,8 @@ STACK_CASES: Final[list[StackCase]] = [
                 "no-scan",
                 edit("repo", "imageScanningConfiguration", "scanOnPush", value=False),
                 [
-                    f'{DEPLOYMENT}: no registry scanning is declared for project image "{_ECR_IMAGE}";'
+                    f"{DEPLOYMENT}: no registry scanning is declared for project image"
+                    f' "{_ECR_IMAGE}";'
                     " enable ECR scanOnPush or ENHANCED registry scanning, and keep the CI trivy"
                     " gate."
                 ],

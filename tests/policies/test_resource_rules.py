@@ -10,6 +10,7 @@ from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine
 from gantry_policies import RULES
 from gantry_policies.settings import expand
+from gantry_policies.supply_chain import PROJECT_ROOT, dockerfile_path
 from helpers import policy
 
 
@@ -68,8 +69,6 @@ def test_public_service_allowlist() -> None:
 
 def test_dockerfile_location_is_read_from_the_project_root(tmp_path: Any) -> None:
     """The engine runs the pack inside policies/; paths in the program are project-relative."""
-    from gantry_policies.supply_chain import PROJECT_ROOT, dockerfile_path
-
     assert dockerfile_path("app/Dockerfile", "app") == PROJECT_ROOT / "app" / "Dockerfile"
     assert dockerfile_path(None, "app") == PROJECT_ROOT / "app" / "Dockerfile"
     absolute = tmp_path / "Dockerfile"
@@ -83,7 +82,8 @@ def test_dockerfile_from_a_file_is_checked(tmp_path: Any) -> None:
     props = {"dockerfile": {"location": str(dockerfile)}, "context": {"location": str(tmp_path)}}
     result = Engine().analyze("docker-build:index:Image", props, "img")
     assert result.messages(policy("S01").name) == [
-        'docker-build:index:Image img: FROM alpine:3.20 is not pinned by digest (add "@sha256:...").',
+        "docker-build:index:Image img: FROM alpine:3.20 is not pinned by digest"
+        ' (add "@sha256:...").',
         "docker-build:index:Image img: the final stage runs as USER root; use a non-root uid such"
         " as 65532.",
     ]

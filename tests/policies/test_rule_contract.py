@@ -13,7 +13,7 @@ from cases import CONFIG, WORKLOAD_MUTATIONS, Edit, Mutation, apply, workload
 from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine, Result
 from gantry_policies import RULES
-from gantry_policies.settings import expand
+from gantry_policies.settings import SettingsError, expand, parse
 from helpers import POD_TYPES, policy
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -35,8 +35,10 @@ WORKLOAD_UNKNOWNS: dict[str, list[Edit]] = {
     "K09": [((*_PSC, "runAsNonRoot"), U)],
     "K10": [((*_PSC, "seccompProfile"), U)],
     "K11": [((*_SC0, "readOnlyRootFilesystem"), U)],
-    "K11a": [(("@outer", "metadata", "labels"), {"helm.sh/chart": "x-1"}),
-             ((*_SC0, "readOnlyRootFilesystem"), U)],
+    "K11a": [
+        (("@outer", "metadata", "labels"), {"helm.sh/chart": "x-1"}),
+        ((*_SC0, "readOnlyRootFilesystem"), U),
+    ],
     "K12": [((*_C0, "image"), U)],
     "K13": [((*_C0, "image"), U)],
     "K14": [((*_C0, "resources", "requests", "cpu"), U)],
@@ -47,7 +49,7 @@ WORKLOAD_UNKNOWNS: dict[str, list[Edit]] = {
     "K17": [(("@outer", "metadata", "namespace"), U)],
     "K18": [((*_C0, "env", 0), {"name": "DB_PASSWORD", "value": U})],
     "K18a": [((*_C0, "env"), U)],
-}  # fmt: skip
+}
 
 
 def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
@@ -135,12 +137,17 @@ class StackSubject(Subject):
 
 
 SUBJECTS: list[Any] = [
-    *[pytest.param(WorkloadSubject(rule, muts[0], kind), id=f"{rule}-{kind}")
-      for rule, muts in WORKLOAD_MUTATIONS.items() for kind in muts[0].kinds],
-    *[pytest.param(ResourceSubject(c), id=f"{c.rule}-{c.type.rsplit(':', 1)[-1]}")
-      for c in RESOURCE_CASES],
+    *[
+        pytest.param(WorkloadSubject(rule, muts[0], kind), id=f"{rule}-{kind}")
+        for rule, muts in WORKLOAD_MUTATIONS.items()
+        for kind in muts[0].kinds
+    ],
+    *[
+        pytest.param(ResourceSubject(c), id=f"{c.rule}-{c.type.rsplit(':', 1)[-1]}")
+        for c in RESOURCE_CASES
+    ],
     *[pytest.param(StackSubject(c), id=f"{c.rule}-stack") for c in STACK_CASES],
-]  # fmt: skip
+]
 
 
 def test_every_policy_has_a_subject() -> None:
@@ -255,8 +262,6 @@ def test_every_mandatory_rule_is_tested_with_an_unknown_value() -> None:
 
 
 def test_settings_without_reason_or_target_are_rejected() -> None:
-    from gantry_policies.settings import SettingsError, parse
-
     for bad in (
         {"exemptions": [{"rules": ["K02"], "namespace": "apps"}]},
         {"exemptions": [{"rules": ["K02"], "reason": "because"}]},
