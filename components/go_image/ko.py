@@ -92,7 +92,8 @@ def _build(props: dict[str, Any]) -> dict[str, Any]:
         if done.returncode != 0:
             msg = f"ko build failed ({done.returncode}):\n{done.stderr[-4000:]}"
             raise RuntimeError(msg)
-        ref = Path(workdir, "refs.txt").read_text().strip().splitlines()[-1]
+        # ko writes the multi-platform index first, then each platform's image.
+        ref = Path(workdir, "refs.txt").read_text().strip().splitlines()[0]
     digest = ref.rpartition("@")[2]
     return {**props, "ref": f"{props['repository']}:{props['tags'][-1]}@{digest}", "digest": digest}
 
