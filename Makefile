@@ -98,10 +98,36 @@ test-rules: tools ## promtool check + unit tests of every generated alert
 test-workflows: tools ## actionlint + the delivery workflow tests
 	$(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflows_scripts.py
 
+.PHONY: test-image
+test-image: venv ## The local image path for real: ko + crane from Go modules, registry on 127.0.0.1, index checks
+	$(VENV)/bin/pytest -q -m integration tests/integration/test_local_image.py
+
+.PHONY: test-integration
+test-integration: venv ## Everything real, including `pulumi up`/preview of the local stack (needs the engine: docs/toolchain.md)
+	$(VENV)/bin/pytest -q -m integration tests/integration
+
 .PHONY: test
-test: lint typecheck test-py test-go ## Everything CI runs
+test: lint typecheck test-py test-go test-image ## Everything CI runs
 
 # --- the stack --------------------------------------------------------------------------
+
+.PHONY: bootstrap
+bootstrap: ## Find pulumi on PATH, or build what the Go module proxy serves (docs/toolchain.md)
+	bash scripts/bootstrap.sh
+
+.PHONY: registry registry-stop
+registry: ## Start the local registry on 127.0.0.1 (GANTRY_REGISTRY_PORT, default 5001)
+	bash scripts/local-registry.sh start
+registry-stop: ## Stop the registry that `make registry` started
+	bash scripts/local-registry.sh stop
+
+.PHONY: up
+up: venv ## The local stack for real: toolchain, registry, base image, pulumi up with the policy pack
+	bash scripts/local-up.sh
+
+.PHONY: down
+down: ## Destroy the local stack and stop its registry
+	bash scripts/local-down.sh
 
 .PHONY: rules
 rules: venv ## Write STACK's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
