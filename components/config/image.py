@@ -30,7 +30,6 @@ class ImageConfig(Model):
     )
     version: str = Field(default="0.1.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
     """Semantic version: the release tag and the -X stamp."""
-    sign: bool = Field(default=False, description="keyless cosign signing in CI (see docs)")
 
     @field_validator("platforms")
     @classmethod
