@@ -13,7 +13,7 @@ import copy
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from google.protobuf import (  # type: ignore[import-untyped]  # protobuf ships no stubs here
     json_format,
@@ -78,13 +78,8 @@ def synthetic_stack(objects: int = 3000) -> list[tuple[str, dict[str, Any]]]:
         meta = {"name": f"o{i}", "namespace": "observability", "labels": {"helm.sh/chart": "kps"}}
         slot = i % 10
         if slot < 3:
-            rtype, ns = kinds[i % len(kinds)]
             # Every template differs (label, env), so no policy reuses another resource's work.
-            pod = copy.deepcopy(_POD)
-            pod["metadata"]["labels"]["app"] = f"w{i}"
-            pod["spec"]["containers"][0]["env"][0]["value"] = f"w{i}"
-            body = {"replicas": 2, "selector": {"matchLabels": {"app": f"w{i}"}}, "template": pod}
-            out.append((rtype, {"metadata": {**meta, "namespace": ns}, "spec": body}))
+            out.append(_workload(i, *kinds[i % len(kinds)]))
         elif slot < 6:
             out.append(
                 (
@@ -109,6 +104,61 @@ def synthetic_stack(objects: int = 3000) -> list[tuple[str, dict[str, Any]]]:
         out.append(("aws:eks/cluster:Cluster", {"vpcConfig": {"endpointPublicAccess": False}}))
         out.append(("gcp:container/cluster:Cluster", {"name": f"g{cloud}"}))
         out.append(("azure-native:containerservice:ManagedCluster", {"dnsPrefix": f"z{cloud}"}))
+    return out
+
+
+def _workload(index: int, rtype: str, namespace: str) -> tuple[str, dict[str, Any]]:
+    pod = copy.deepcopy(_POD)
+    pod["metadata"]["labels"]["app"] = f"w{index}"
+    pod["spec"]["containers"][0]["env"][0]["value"] = f"w{index}"
+    body = {"replicas": 2, "selector": {"matchLabels": {"app": f"w{index}"}}, "template": pod}
+    meta = {"name": f"w{index}", "namespace": namespace, "labels": {"helm.sh/chart": "kps"}}
+    return rtype, {"metadata": meta, "spec": body}
+
+
+# Objects per target in the prod profile: the service (GoService), the four charts as
+# helm.v4.Chart renders them (kube-prometheus-stack with its dashboards, rules, monitors
+# and CRDs; Loki, Tempo, Alloy) and the cloud resources of one target.
+PROD_TARGET_SHAPE: Final[dict[str, int]] = {
+    "kubernetes:apps/v1:Deployment": 6,
+    "kubernetes:apps/v1:StatefulSet": 5,
+    "kubernetes:apps/v1:DaemonSet": 1,
+    "kubernetes:core/v1:ConfigMap": 45,
+    "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 35,
+    "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 15,
+    "kubernetes:core/v1:Service": 20,
+    "kubernetes:core/v1:ServiceAccount": 10,
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 15,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 15,
+    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition": 10,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 8,
+    "kubernetes:policy/v1:PodDisruptionBudget": 5,
+    "cloud": 60,
+}
+
+
+def prod_shaped_stack(targets: int = 3) -> list[tuple[str, dict[str, Any]]]:
+    """(type, props) pairs in the prod stack's proportions (``PROD_TARGET_SHAPE`` per target)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    schema = {"type": "object", "properties": {f"f{i}": {"type": "string"} for i in range(200)}}
+    index = 0
+    for target in range(targets):
+        for rtype, count in PROD_TARGET_SHAPE.items():
+            for _ in range(count):
+                index += 1
+                meta = {"name": f"o{index}", "namespace": "observability"}
+                if rtype.endswith(("Deployment", "StatefulSet", "DaemonSet")):
+                    out.append(_workload(index, rtype, "observability"))
+                elif rtype.endswith("CustomResourceDefinition"):
+                    crd = {
+                        "metadata": {"name": f"c{index}"},
+                        "spec": {"versions": [{"schema": schema}]},
+                    }
+                    out.append((rtype, crd))
+                elif rtype == "cloud":
+                    out.append(("aws:iam/role:Role", {"name": f"t{target}-r{index}"}))
+                else:
+                    out.append((rtype, {"metadata": meta, "spec": {}, "data": {"k": "v" * 512}}))
     return out
 
 
@@ -141,14 +191,17 @@ class Timing:
     wall: float
 
 
-def measure(objects: int = 3000, stack: str = "prod") -> Timing:
+def measure(objects: int = 3000, stack: str = "prod", shape: str = "stress") -> Timing:
     """Run every policy over a synthetic stack with ``stack``'s pack config.
+
+    ``shape`` "stress": ``objects`` objects, 30% of them distinct pod workloads;
+    "prod": the prod stack's proportions (``prod_shaped_stack``).
 
     Like the engine, every resource policy gets its own freshly deserialized
     and proxied props and a shallow copy of its config; building those is
     engine work and stays outside the clock, which covers only ``validate``.
     """
-    resources_in = synthetic_stack(objects)
+    resources_in = synthetic_stack(objects) if shape == "stress" else prod_shaped_stack()
     configs = pack_config(stack)
     sink: list[str] = []
     cpu = wall = 0.0
@@ -207,8 +260,9 @@ def measure(objects: int = 3000, stack: str = "prod") -> Timing:
 
 
 if __name__ == "__main__":
-    timing = measure()
-    print(
-        f"{timing.resources} resources x {len(POLICIES)} policies (prod pack config):"
-        f" {timing.cpu:.3f}s policy CPU time, {timing.wall:.3f}s wall"
-    )
+    for label, run in (("prod-shaped", "prod"), ("stress", "stress")):
+        timing = measure(shape=run)
+        print(
+            f"{label}: {timing.resources} resources x {len(POLICIES)} policies (prod pack config):"
+            f" {timing.cpu:.3f}s policy CPU time, {timing.wall:.3f}s wall"
+        )

@@ -18,6 +18,13 @@ def test_benchmark_measures_every_resource() -> None:
     assert timing.wall > 0
 
 
+def test_prod_shaped_stack_has_the_prod_proportions() -> None:
+    stack = bench.prod_shaped_stack()
+    assert len(stack) == 3 * sum(bench.PROD_TARGET_SHAPE.values())
+    timing = bench.measure(shape="prod")
+    assert timing.resources == len(stack)
+
+
 def test_synthetic_workloads_differ_so_the_cache_cannot_flatter_the_benchmark() -> None:
     workloads = [props for rtype, props in bench.synthetic_stack(40) if "template" in str(props)]
     assert len({str(w["spec"]["template"]) for w in workloads}) == len(workloads)
