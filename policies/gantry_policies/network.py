@@ -144,8 +144,8 @@ RULES: list[Rule] = [
         "K19",
         "require-network-policies",
         (
-            "Each workload is selected by a NetworkPolicy and each namespace has a default-deny "
-            "policy."
+            "Each workload is selected by a NetworkPolicy that allows its traffic; each namespace"
+            " has a default-deny policy (Ingress and Egress, no rules)."
         ),
         Severity.HIGH,
         MANDATORY,
