@@ -8,23 +8,29 @@ values override them per policy.
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from gantry_policies import POLICIES, RULES
 from gantry_policies.settings import expand
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 
-def _initial_config() -> dict[str, object] | None:
+def _initial_config() -> dict[str, EnforcementLevel | dict[str, Any]] | None:
+    """The expanded settings, with levels as the SDK's enum (it rejects plain strings here)."""
     path = os.environ.get("GANTRY_POLICY_SETTINGS")
     if not path:
         return None
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
+    expanded = expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
+    for entry in expanded.values():
+        if "enforcementLevel" in entry:
+            entry["enforcementLevel"] = EnforcementLevel(entry["enforcementLevel"])
+    return expanded
 
 
 PolicyPack(
     name="gantry",
     enforcement_level=EnforcementLevel.ADVISORY,
     policies=POLICIES,
-    initial_config=_initial_config(),  # type: ignore[arg-type]
+    initial_config=_initial_config(),
 )
