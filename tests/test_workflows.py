@@ -18,6 +18,7 @@ import pytest
 from tests.workflows_support import (
     OIDC_ACTIONS,
     REPO,
+    SCRIPTS,
     SHA_PIN,
     VERSION_COMMENT,
     WORKFLOWS,
@@ -365,7 +366,7 @@ def test_promotion_deploys_the_commit_that_passed_dev_behind_review() -> None:
     assert "hasSuccessfulDeployment" in guard and "environment: 'dev'" in guard
     assert jobs["passed-dev"]["permissions"].get("deployments") == "read"
     up = jobs["up-prod"]
-    assert set(up["needs"]) == {"passed-dev", "preview-prod"}
+    assert set(up["needs"]) == {"passed-dev", "preview-prod", "cve-gate"}
     assert up["environment"]["name"] == "production"
     checkout = up["steps"][0]
     assert checkout["with"]["ref"] == "${{ needs.passed-dev.outputs.sha }}", (
@@ -410,3 +411,140 @@ def test_every_ci_stack_has_its_stack_file_and_policy_config(stack: str) -> None
         f"{config.relative_to(REPO)} is missing: previews of {stack} would fail"
     )
     assert isinstance(json.loads(config.read_text(encoding="utf-8")), dict)
+
+
+# --- supply chain: CVE gate (S04), SBOM attestation and keyless signing ------------------
+
+TRIVY_GATE = "trivy image"
+SIGN_JOBS = {("main.yml", "sign-dev"): "up-dev", ("promote.yml", "sign-prod"): "up-prod"}
+
+
+def _step_index(job: dict[str, Any], needle: str) -> int:
+    """Index of the first step whose run script or action mentions needle; -1 when none."""
+    for index, step in enumerate(job.get("steps", [])):
+        if needle in str(step.get("run", "")) or needle in str(step.get("uses", "")):
+            return index
+    return -1
+
+
+def _pulumi_step(job: dict[str, Any], command: str) -> int:
+    for index, step in enumerate(job.get("steps", [])):
+        if any(op.command == command for op in job_ops({"steps": [step]})):
+            return index
+    return -1
+
+
+def test_the_cve_gate_script_uses_the_s04_threshold() -> None:
+    script = (SCRIPTS / "cve_gate.sh").read_text(encoding="utf-8")
+    trivy = re.search(r"trivy image[^\n]*\\\n[^\n]*", script)
+    assert trivy, "cve_gate.sh must run trivy image"
+    command = trivy.group(0)
+    for flag in ("--exit-code 1", "--severity CRITICAL,HIGH", "--ignore-unfixed"):
+        assert flag in command, f"cve_gate.sh: trivy needs {flag}"
+    assert "status=1" in script and 'exit "$status"' in script, "a finding must fail the step"
+    assert "manifests" in script, "every platform image of the index is scanned"
+
+
+def test_promote_runs_the_cve_gate_before_up_prod() -> None:
+    jobs = _jobs(WORKFLOWS / "promote.yml")
+    gate = jobs["cve-gate"]
+    assert gate["needs"] == "passed-dev"
+    assert "cve-gate" in jobs["up-prod"]["needs"], "up-prod must wait for the CVE gate"
+    assert gate["steps"][0]["with"]["ref"] == "${{ needs.passed-dev.outputs.sha }}"
+    images = next(s for s in gate["steps"] if s.get("id") == "images")
+    assert "--stack dev" in images["run"] and "--revision" in images["run"], (
+        "the gate scans the digest this very commit deployed to dev"
+    )
+    assert images["env"]["REVISION"] == "${{ needs.passed-dev.outputs.sha }}"
+    order = [_step_index(gate, n) for n in ("image_refs.py", "registry_login.sh", "cve_gate.sh")]
+    assert -1 not in order and order == sorted(order), f"cve-gate step order: {order}"
+    assert not job_ops(gate), "the gate reads outputs only; it never previews or updates"
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job_name", "stack"),
+    [
+        ("main.yml", "up-dev", "dev"),
+        ("promote.yml", "up-prod", "prod"),
+    ],
+)
+def test_every_up_scans_what_it_deployed_and_fails_its_deployment(
+    workflow: str, job_name: str, stack: str
+) -> None:
+    """After `up`, the job reads the stack's image digests and gates on them.
+
+    The job runs in its environment, so a finding marks that deployment failed:
+    for dev, promote.yml's passed-dev guard then refuses the commit.
+    """
+    job = _jobs(WORKFLOWS / workflow)[job_name]
+    up = _pulumi_step(job, "up")
+    refs = _step_index(job, "image_refs.py")
+    gate = _step_index(job, "cve_gate.sh")
+    assert -1 < up < refs < gate, f"{workflow} {job_name}: up, then outputs, then the gate"
+    images = job["steps"][refs]
+    assert images["id"] == "images"
+    assert f"pulumi stack output --json --stack {stack}" in images["run"]
+    assert job["outputs"]["images"] == "${{ steps.images.outputs.refs }}"
+    assert all(not str(s.get("if", "")) for s in job["steps"][refs : gate + 1]), (
+        "the gate is mandatory: no condition may skip it"
+    )
+
+
+@pytest.mark.parametrize(("workflow", "job_name"), list(SIGN_JOBS))
+def test_signing_job_is_optional_keyless_and_signs_the_deployed_digests(
+    workflow: str, job_name: str
+) -> None:
+    jobs = _jobs(WORKFLOWS / workflow)
+    job = jobs[job_name]
+    deploy = SIGN_JOBS[(workflow, job_name)]
+    assert job["if"] == "vars.GANTRY_SIGN_IMAGES == 'true'", f"{job_name}: gated by the variable"
+    assert deploy in ([job["needs"]] if isinstance(job["needs"], str) else job["needs"])
+    assert job["env"]["IMAGES"] == f"${{{{ needs.{deploy}.outputs.images }}}}", (
+        f"{job_name}: signs exactly the digests {deploy} read from the stack outputs"
+    )
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "environment" not in job, "signing needs no deploy approval; signer identities only"
+    identities = [k for k in job["env"] if k.startswith("GANTRY_") and "SUBSCRIPTION" not in k]
+    assert len(identities) == 3
+    assert all("_SIGN_" in str(job["env"][k]) for k in identities), (
+        f"{job_name}: log in with the signer identities, not the deploy ones"
+    )
+    uses = [action_name(str(s.get("uses", ""))) for s in job["steps"]]
+    assert "sigstore/cosign-installer" in uses and "anchore/sbom-action" in uses
+    sign = _step_index(job, "sign_images.sh")
+    assert sign > max(uses.index("sigstore/cosign-installer"), uses.index("anchore/sbom-action"))
+    assert _step_index(job, "registry_login.sh") < sign
+    assert not job_ops(job), "signing never runs Pulumi"
+
+
+def test_sign_script_attests_an_spdx_sbom_per_platform_and_signs_keylessly() -> None:
+    script = (SCRIPTS / "sign_images.sh").read_text(encoding="utf-8")
+    assert re.search(r'"\$syft" scan "registry:\$image" --output "spdx-json=', script)
+    assert 'cosign attest --yes --type spdxjson --predicate "$sbom" "$image"' in script
+    assert 'cosign sign --yes --recursive "$ref"' in script
+    assert "--key" not in script, "keyless: no signing key anywhere"
+
+
+def test_id_token_is_granted_only_to_oidc_jobs_and_signing_is_among_them() -> None:
+    granted = {(w, n) for w, n, job in _all_jobs() if "id-token" in _writes(job)}
+    assert set(SIGN_JOBS) <= granted
+    assert ("promote.yml", "cve-gate") in granted
+    assert ("promote.yml", "passed-dev") not in granted
+    assert ("main.yml", "test") not in granted
+    assert all(uses_oidc(job) for w, n, job in _all_jobs() if (w, n) in granted)
+
+
+def test_supply_chain_actions_are_pinned_to_their_verified_release_commits() -> None:
+    """SHAs read from each action repository's own release tag (see docs/go-image.md)."""
+    expected = {
+        "sigstore/cosign-installer": "6f9f17788090df1f26f669e9d70d6ae9567deba6",
+        "anchore/sbom-action": "e22c389904149dbc22b58101806040fa8d37a610",
+        "aquasecurity/setup-trivy": "3fb12ec12f41e471780db15c232d5dd185dcb514",
+    }
+    seen: dict[str, set[str]] = {}
+    for path in workflow_files():
+        for ref in re.findall(r"uses:\s*([\w.-]+/[\w./-]+@[0-9a-f]{40})", path.read_text()):
+            name, sha = ref.split("@")
+            if action_name(name) in expected:
+                seen.setdefault(action_name(name), set()).add(sha)
+    assert seen == {name: {sha} for name, sha in expected.items()}

@@ -405,3 +405,149 @@ def test_promotion_guard_needs_a_successful_dev_deployment() -> None:
     assert (
         _node("hasSuccessfulDeployment", {**args, "environment": "prod"}, state)["result"] is False
     )
+
+
+# --- image_refs ------------------------------------------------------------------------
+
+image_refs = _load("image_refs")
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello"
+GAR = "europe-west1-docker.pkg.dev/gantry-prod/gantry/hello"
+ACR = "gantryprod.azurecr.io/hello"
+
+
+def _outputs(**images: str) -> dict[str, Any]:
+    """Stack outputs as `pulumi stack output --json` prints them (secrets masked)."""
+    outputs: dict[str, Any] = {"image_revision": "c0ffee" * 6 + "abcd"}
+    for target, image in images.items():
+        outputs[target] = {"cluster": f"{target}-cluster", "image": image, "namespace": "hello"}
+        outputs[f"{target}-kubeconfig"] = "[secret]"
+    return outputs
+
+
+def test_image_refs_gives_every_targets_digest_without_the_tag() -> None:
+    outputs = _outputs(
+        aws=f"{ECR}:1.4.0-c0ffeec0ffee@{DIGEST_A}",
+        gcp=f"{GAR}:1.4.0-c0ffeec0ffee@{DIGEST_A}",
+        azure=f"{ACR}:1.4.0-c0ffeec0ffee@{DIGEST_A}",
+    )
+    assert image_refs.image_refs(outputs) == sorted(
+        [f"{ECR}@{DIGEST_A}", f"{GAR}@{DIGEST_A}", f"{ACR}@{DIGEST_A}"]
+    )
+
+
+def test_image_refs_keeps_a_registry_port_and_deduplicates() -> None:
+    ref = f"127.0.0.1:5000/hello:0.1.0-abc@{DIGEST_B}"
+    assert image_refs.image_refs(_outputs(local=ref, other=ref)) == [
+        f"127.0.0.1:5000/hello@{DIGEST_B}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [f"{ECR}:1.4.0", f"{ECR}@sha256:abc", "[secret]", f"{ECR}:latest@md5:{'a' * 32}"],
+)
+def test_image_refs_refuses_anything_not_pinned_by_digest(image: str) -> None:
+    with pytest.raises(image_refs.RefError):
+        image_refs.image_refs(_outputs(aws=image))
+
+
+def test_image_refs_refuses_a_non_string_image_and_outputs_without_images() -> None:
+    with pytest.raises(image_refs.RefError, match="not a reference"):
+        image_refs.image_refs({"aws": {"image": None}})
+    with pytest.raises(image_refs.RefError, match="no target"):
+        image_refs.image_refs({"image_revision": "x", "aws-kubeconfig": "[secret]"})
+
+
+def test_image_refs_checks_the_revision_the_stack_runs() -> None:
+    outputs = _outputs(aws=f"{ECR}:1.4.0-c0ffeec0ffee@{DIGEST_A}")
+    revision = outputs["image_revision"]
+    assert image_refs.image_refs(outputs, revision) == [f"{ECR}@{DIGEST_A}"]
+    with pytest.raises(image_refs.RefError, match="deploy that commit"):
+        image_refs.image_refs(outputs, "f" * 40)
+
+
+def test_index_manifests_lists_platform_images_and_skips_attestations() -> None:
+    index = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"digest": DIGEST_A, "platform": {"os": "linux", "architecture": "amd64"}},
+            {
+                "digest": DIGEST_B,
+                "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"},
+            },
+            {
+                "digest": "sha256:" + "c" * 64,
+                "platform": {"os": "unknown", "architecture": "unknown"},
+                "annotations": {"vnd.docker.reference.type": "attestation-manifest"},
+            },
+        ],
+    }
+    assert image_refs.index_manifests(index) == [
+        ("linux/amd64", DIGEST_A),
+        ("linux/arm64/v8", DIGEST_B),
+    ]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        {"schemaVersion": 2, "config": {}, "layers": []},  # a single-platform manifest
+        {
+            "manifests": [
+                {"digest": "sha256:short", "platform": {"os": "linux", "architecture": "amd64"}}
+            ]
+        },
+        {
+            "manifests": [
+                {"digest": DIGEST_A, "platform": {"os": "unknown", "architecture": "unknown"}}
+            ]
+        },
+    ],
+)
+def test_index_manifests_rejects_what_cannot_be_scanned_per_platform(index: dict[str, Any]) -> None:
+    with pytest.raises(image_refs.RefError):
+        image_refs.index_manifests(index)
+
+
+def test_registries_tells_how_to_log_in() -> None:
+    refs = [
+        f"{ECR}@{DIGEST_A}",
+        f"{GAR}@{DIGEST_A}",
+        f"{ACR}@{DIGEST_A}",
+        f"ghcr.io/o/hello@{DIGEST_A}",
+    ]
+    assert image_refs.registries(refs) == [
+        ("ecr", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+        ("gar", "europe-west1-docker.pkg.dev"),
+        ("acr", "gantryprod.azurecr.io"),
+        ("other", "ghcr.io"),
+    ]
+
+
+def test_image_refs_cli_fails_loudly_on_a_revision_mismatch() -> None:
+    script = str(SCRIPTS / "image_refs.py")
+    outputs = json.dumps(_outputs(aws=f"{ECR}:1.4.0-c0ffeec0ffee@{DIGEST_A}"))
+    ok = subprocess.run(
+        [sys.executable, script, "refs"], input=outputs, capture_output=True, text=True, check=True
+    )
+    assert ok.stdout.splitlines() == [f"{ECR}@{DIGEST_A}"]
+    bad = subprocess.run(
+        [sys.executable, script, "refs", "--revision", "f" * 40],
+        input=outputs,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "deploy that commit" in bad.stderr
+
+
+def test_supply_chain_shell_scripts_pass_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is missing: make test installs it"
+    scripts = [str(SCRIPTS / n) for n in ("registry_login.sh", "cve_gate.sh", "sign_images.sh")]
+    result = subprocess.run([shellcheck, *scripts], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
