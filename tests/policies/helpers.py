@@ -7,18 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import gantry_policies
+from gantry_policies.bench import engine_props
 from gantry_policies.rule import DeferredToUpdateError
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyCustomTimeouts,
     PolicyResourceOptions,
     ResourceValidationArgs,
-    StackValidationArgs,
 )
-from pulumi_policy.policy import PolicyResource, _NotApplicableError
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import unknown_checking_proxy
 
-__all__ = ["DeferredToUpdateError", "_NotApplicableError"]
+__all__ = ["DeferredToUpdateError", "_NotApplicableError", "run", "wrap_pod"]
 
 POD_TYPES = {
     "Pod": "kubernetes:core/v1:Pod",
@@ -75,7 +74,7 @@ def run(
     pol = policy(policy_name)
     args = ResourceValidationArgs(
         resource_type,
-        unknown_checking_proxy(copy.deepcopy(dict(props))),
+        unknown_checking_proxy(engine_props(dict(props))),  # numbers as floats, like the engine
         f"urn:pulumi:test::gantry::{resource_type}::{name}",
         name,
         _opts(),
@@ -84,37 +83,3 @@ def run(
     )
     pol.validate(args, lambda message, urn=None: found.append(message))
     return found
-
-
-def run_stack(
-    policy_name: str,
-    resources: list[tuple[str, str, Mapping[str, Any]]],
-    config: Mapping[str, Any] | None = None,
-    deps: Mapping[str, Mapping[str, list[str]]] | None = None,
-) -> list[tuple[str, str | None]]:
-    """Validate a stack of (type, name, props); returns (message, urn) pairs."""
-    built: dict[str, PolicyResource] = {}
-    for rtype, name, props in resources:
-        urn = f"urn:pulumi:test::gantry::{rtype}::{name}"
-        built[name] = PolicyResource(
-            rtype,
-            unknown_checking_proxy(copy.deepcopy(dict(props))),
-            urn,
-            name,
-            _opts(),
-            None,
-            None,
-            [],
-            {},
-        )
-    for name, by_prop in (deps or {}).items():
-        for prop, names in by_prop.items():
-            built[name].property_dependencies[prop] = [built[n] for n in names]
-    found: list[tuple[str, str | None]] = []
-    args = StackValidationArgs(list(built.values()), dict(config or {}))
-    policy(policy_name).validate(args, lambda message, urn=None: found.append((message, urn)))
-    return found
-
-
-def level(policy_name: str) -> EnforcementLevel:
-    return policy(policy_name).enforcement_level  # type: ignore[no-any-return]
