@@ -53,11 +53,15 @@ def build_with_buildx(
     dockerfile: str,
     platforms: list[str],
     registries: Mapping[str, RegistryEndpoint],
-    tags: list[str],
+    tag: str,
     build_args: Mapping[str, str],
     labels: Mapping[str, str],
 ) -> dict[str, pulumi.Output[str]]:
-    """Build and push; return each target's index reference (`repo:tag@sha256:...`)."""
+    """Build and push; return each target's index reference (`repo:tag@sha256:...`).
+
+    `tag` is the immutable version-revision tag: registries such as ECR refuse
+    to move a tag, and the same version is rebuilt from every new commit.
+    """
     logins = [login for login in map(_registry_login, registries.values()) if login is not None]
     # The first target's registry holds the build cache; the others receive pushes only.
     # Cache tags are `cache-<arch>`: the one tag pattern ECR lets be overwritten.
@@ -77,7 +81,6 @@ def build_with_buildx(
             tags=[
                 pulumi.Output.concat(endpoint.repository, f":{tag}-{arch}")
                 for endpoint in registries.values()
-                for tag in tags
             ],
             push=True,
             registries=logins,
@@ -89,9 +92,9 @@ def build_with_buildx(
     for target, endpoint in registries.items():
         index = docker_build.Index(
             f"{name}-{target}-index",
-            tag=pulumi.Output.concat(endpoint.repository, f":{tags[-1]}"),
+            tag=pulumi.Output.concat(endpoint.repository, f":{tag}"),
             sources=[
-                pulumi.Output.concat(endpoint.repository, f":{tags[-1]}-{arch}@", image.digest)
+                pulumi.Output.concat(endpoint.repository, f":{tag}-{arch}@", image.digest)
                 for arch, image in per_platform.items()
             ],
             push=True,

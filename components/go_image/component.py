@@ -76,7 +76,7 @@ class GoImage(pulumi.ComponentResource):
                 dockerfile=args.dockerfile,
                 platforms=list(args.platforms),
                 registries=args.registries,
-                tags=tags,
+                tag=tags[-1],
                 build_args={
                     "VERSION": args.version,
                     "REVISION": source.revision,

@@ -114,7 +114,14 @@ def test_tags_build_args_and_labels() -> None:
     image = rec.one("docker-build:index:Image", "hello-arm64")
     tags = image.inputs["tags"]
     assert not any(t.endswith((":latest", ":latest-arm64")) for t in tags)
-    assert any(t.startswith("123456789012.dkr.ecr") and ":1.2.3-arm64" in t for t in tags)
+    revision = image.inputs["buildArgs"]["REVISION"]
+    assert sorted(tags) == sorted(
+        f"{repo}:1.2.3-{revision[:12]}-arm64"
+        for repo in (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello",
+            "europe-west1-docker.pkg.dev/proj/hello/hello",
+        )
+    ), "one immutable version-revision tag per registry: ECR never moves a tag"
     assert any(t.startswith("europe-west1-docker.pkg.dev") for t in tags), "pushed to every target"
     args = image.inputs["buildArgs"]
     assert args["VERSION"] == "1.2.3"
