@@ -87,7 +87,7 @@ build-app: ## Cross-compile the service for linux/amd64 and linux/arm64 into app
 	    -ldflags "$(APP_LDFLAGS)" -o bin/hello-linux-$$arch ./cmd/hello || exit 1; done
 
 .PHONY: policy-bench
-policy-bench: venv ## Policy time over a prod-sized set of resources
+policy-bench: venv ## Policy time on a prod-shaped stack and a 3,000-object stress stack
 	cd policies && ../$(PY) -m gantry_policies.bench
 
 .PHONY: test-rules
