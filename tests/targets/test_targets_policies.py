@@ -9,7 +9,7 @@ from typing import Any
 
 import gantry_policies
 import pytest
-from gantry_policies.rule import MANDATORY, DeferredToUpdate
+from gantry_policies.rule import MANDATORY, DeferredToUpdateError
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResourceOptions,
@@ -59,7 +59,7 @@ def violations(resources: list[tuple[Registered, Props]]) -> dict[str, list[str]
                 try:
                     policy.validate(args, lambda m, urn=None, out=messages: out.append(m))
                 except (
-                    DeferredToUpdate
+                    DeferredToUpdateError
                 ) as deferred:  # pragma: no cover - all values known under mocks
                     messages.append(f"deferred: {deferred.message}")
         else:
