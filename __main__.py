@@ -13,6 +13,7 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import config as engine_config
 
+from components.admission import SignatureVerification, SignatureVerificationArgs
 from components.alert_rules import AlertRules, AlertRulesArgs
 from components.alerts import AlertScope
 from components.config import StackConfig, decode_pulumi_config, parse_stack_config
@@ -60,8 +61,21 @@ image = GoImage(
     ),
 )
 
+signing = config.image.signature_verification
+first_party = [target.registry.repository for target in targets]
+
 for target in targets:
     opts = pulumi.ResourceOptions(provider=target.provider)
+    # Installed before the service, whose namespace opts in: its first pod is checked too.
+    verification = (
+        SignatureVerification(
+            f"{target.name}-signatures",
+            SignatureVerificationArgs.for_target(signing, target, first_party),
+            opts,
+        )
+        if signing.enabled
+        else None
+    )
     observability = None
     if config.observability.enabled:
         observability = ObservabilityStack(
@@ -99,7 +113,9 @@ for target in targets:
             environment=config.profile,
             monitoring_depends_on=[observability] if observability else [],
         ),
-        opts,
+        pulumi.ResourceOptions(
+            provider=target.provider, depends_on=[verification] if verification else []
+        ),
     )
     pulumi.export(
         target.name,

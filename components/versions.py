@@ -25,4 +25,8 @@ CHARTS: dict[str, ChartPin] = {
     "loki": ChartPin("loki", "https://grafana-community.github.io/helm-charts", "18.11.0"),
     "tempo": ChartPin("tempo", "https://grafana-community.github.io/helm-charts", "2.2.4"),
     "alloy": ChartPin("alloy", "https://grafana.github.io/helm-charts", "1.11.1"),
+    # appVersion 0.13.1; its webhook makes its own TLS certificate (no Helm hook needed).
+    "policy-controller": ChartPin(
+        "policy-controller", "https://sigstore.github.io/helm-charts", "0.10.6"
+    ),
 }

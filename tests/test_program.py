@@ -38,6 +38,7 @@ CLUSTER_SCOPED = {
     "PriorityClass",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    "ClusterImagePolicy",
 }
 
 

@@ -77,7 +77,8 @@ def _default(field: FieldInfo) -> str:
         value = field.default
     if isinstance(value, BaseModel):
         return "(see below)"
-    return f"`{json.dumps(value, default=str)}`"
+    # A `|` ends a table cell even inside backticks (a regexp alternation here).
+    return "`" + json.dumps(value, default=str).replace("|", "\\|") + "`"
 
 
 def _rows(model: type[BaseModel], prefix: str, seen: set[str]) -> Iterator[str]:

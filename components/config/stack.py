@@ -33,6 +33,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     # Highly available: at least three replicas spread across zones, object storage for logs/traces.
     "prod": {
+        # Only images CI signed (keyless, this repository's workflows) start in prod.
+        "image": {"signature_verification": {"enabled": True}},
         "service": {
             "replicas": {"min": 3, "max": 12},
             # One trace in ten: exemplars and trace-to-log links stay, at a third of the cost.

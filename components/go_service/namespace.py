@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.admission.policy import INCLUDE_LABEL
+
 from .labels import standard_labels
 from .spec import MIN_KUBERNETES_VERSION, ServiceSpec
 
@@ -27,13 +29,14 @@ def pod_security_labels() -> dict[str, str]:
 
 
 def namespace(spec: ServiceSpec) -> dict[str, Any]:
+    """Restricted Pod Security; with signature verification, opted in to policy-controller."""
+    labels = {**standard_labels(spec), **pod_security_labels()}
+    if spec.signature_verification:
+        labels[INCLUDE_LABEL] = "true"
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
-        "metadata": {
-            "name": spec.namespace,
-            "labels": {**standard_labels(spec), **pod_security_labels()},
-        },
+        "metadata": {"name": spec.namespace, "labels": labels},
     }
 
 

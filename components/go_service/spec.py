@@ -80,6 +80,8 @@ class ServiceSpec:
     """Cloud workload-identity binding for the service account (none: no cloud access)."""
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     """Extra pod labels the identity webhook needs (AKS: azure.workload.identity/use)."""
+    signature_verification: bool = False
+    """True: the namespace opts in to policy-controller, which admits only signed images."""
 
     def __post_init__(self) -> None:
         if isinstance(self.image, str):
@@ -133,4 +135,5 @@ def spec_from_config(
         zones=zones,
         service_account_annotations=service_account_annotations,
         pod_labels=dict(pod_labels or {}),
+        signature_verification=config.image.signature_verification.enabled,
     )

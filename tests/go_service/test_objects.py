@@ -20,6 +20,19 @@ def test_namespace_enforces_audits_and_warns_restricted_with_a_pinned_version() 
     assert ns_labels["app.kubernetes.io/part-of"] == "gantry"
 
 
+def test_namespace_opts_in_to_signature_verification_only_when_asked() -> None:
+    plain = namespace.namespace(service_spec())["metadata"]["labels"]
+    assert "policy.sigstore.dev/include" not in plain
+    signed = namespace.namespace(service_spec(signature_verification=True))["metadata"]["labels"]
+    assert signed["policy.sigstore.dev/include"] == "true"
+    assert {k: v for k, v in signed.items() if k != "policy.sigstore.dev/include"} == plain
+
+
+def test_prod_namespace_is_verified_and_dev_is_not() -> None:
+    assert stack_spec("prod").signature_verification is True
+    assert stack_spec("dev").signature_verification is False
+
+
 def test_service_account_without_token_and_with_identity_annotations() -> None:
     plain = namespace.service_account(service_spec())
     assert plain["automountServiceAccountToken"] is False
