@@ -21,7 +21,7 @@ from .policy import (
     image_glob,
     keyless_authority,
 )
-from .values import policy_controller_values
+from .values import policy_controller_values, webhook_pod_labels
 
 RELEASE = "policy-controller"
 """Release name; the chart names the webhook's ServiceAccount `<release>-webhook`."""
@@ -127,6 +127,23 @@ class SignatureVerification(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
         )
+        if args.replicas > 1:
+            # One webhook pod stays through node drains; with a single replica a budget
+            # of one would block every drain instead.
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-webhook-pdb",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=f"{RELEASE}-webhook", namespace=ns.metadata.name
+                ),
+                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                    min_available=1,
+                    selector=k8s.meta.v1.LabelSelectorArgs(
+                        match_labels=webhook_pod_labels(RELEASE)
+                    ),
+                    unhealthy_pod_eviction_policy="AlwaysAllow",
+                ),
+                opts=child,
+            )
         globs = pulumi.Output.all(*args.repositories).apply(
             lambda repos: [image_glob(str(r)) for r in repos]
         )

@@ -45,6 +45,15 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
+def webhook_pod_labels(release: str) -> dict[str, str]:
+    """The labels the chart's webhook Deployment selects its pods by."""
+    return {
+        "app.kubernetes.io/name": "policy-controller",
+        "app.kubernetes.io/instance": release,
+        "control-plane": f"{release}-webhook",
+    }
+
+
 def policy_controller_values(
     *,
     replicas: int,
@@ -52,8 +61,7 @@ def policy_controller_values(
 ) -> dict[str, Any]:
     """Values for the pinned chart.
 
-    replicas: webhook pods; with more than one a PodDisruptionBudget keeps one
-        up through drains (the webhook fails closed, so none up means no pod
+    replicas: webhook pods (the webhook fails closed: with none up, no pod
         starts in an opted-in namespace).
     service_account_annotations: the target's workload identity for the
         webhook, which reads signatures from the registry (default none: the
@@ -75,7 +83,9 @@ def policy_controller_values(
             },
             "securityContext": pod_security_context(),
             "podSecurityContext": container_security_context(),
-            "podDisruptionBudget": {"enabled": replicas > 1, "minAvailable": 1},
+            # The chart's PodDisruptionBudget has no metadata.namespace (it would land in
+            # `default`): the component creates its own (`webhook_pod_labels`).
+            "podDisruptionBudget": {"enabled": False},
             "serviceAccount": {
                 "create": True,
                 "annotations": dict(service_account_annotations or {}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
@@ -17,6 +19,7 @@ COMPONENT = "gantry:admission:SignatureVerification"
 CHART = "kubernetes:helm.sh/v4:Chart"
 POLICY = "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy"
 NAMESPACE = "kubernetes:core/v1:Namespace"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 REPOS = ("a.example.com/team/hello", "b.example.com/hello")
 
 
@@ -33,14 +36,17 @@ def _target(provider: k8s.Provider) -> ClusterTarget:
     )
 
 
-def _deploy(mode: str = "enforce") -> Recording:
+def _deploy(mode: str = "enforce", replicas: int = 2) -> Recording:
     config = SignatureVerificationConfig(enabled=True, mode=mode)  # type: ignore[arg-type]
 
     def program() -> None:
         provider = k8s.Provider("cluster", kubeconfig="unused")
         # One repository arrives as an Output, as an ECR repository URL does.
         repos = [REPOS[0], pulumi.Output.from_input(REPOS[1])]
-        args = SignatureVerificationArgs.for_target(config, _target(provider), repos)
+        args = replace(
+            SignatureVerificationArgs.for_target(config, _target(provider), repos),
+            replicas=replicas,
+        )
         SignatureVerification("sv", args, pulumi.ResourceOptions(provider=provider))
 
     return run_with_mocks(program)
@@ -58,6 +64,7 @@ def test_children_are_named_parented_and_use_the_targets_provider(rec: Recording
         (NAMESPACE, "sv-namespace"),
         (CHART, "sv-policy-controller"),
         (POLICY, "sv-policy"),
+        (PDB, "sv-webhook-pdb"),
     ]
     for child in children:
         assert child.provider is not None and "cluster" in child.provider, child.name
@@ -103,6 +110,17 @@ def test_policy_covers_every_repository_with_the_keyless_ci_identity(rec: Record
     ]  # fmt: skip
     assert authority["keyless"]["url"] == "https://fulcio.sigstore.dev"
     assert authority["ctlog"]["url"] == "https://rekor.sigstore.dev"
+
+
+def test_budget_keeps_one_webhook_in_its_namespace(rec: Recording) -> None:
+    pdb = unwrap(rec.one(PDB, "sv-webhook-pdb").inputs)
+    assert pdb["metadata"]["namespace"] == "cosign-system"
+    assert pdb["spec"]["minAvailable"] == 1
+    assert pdb["spec"]["selector"]["matchLabels"]["control-plane"] == "policy-controller-webhook"
+
+
+def test_single_webhook_has_no_budget_that_would_block_drains() -> None:
+    assert _deploy(replicas=1).of_type(PDB) == []
 
 
 def test_warn_mode_reaches_the_policy() -> None:

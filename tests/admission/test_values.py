@@ -8,7 +8,7 @@ import pytest
 from gantry_policies.pss import evaluate
 
 from components.admission.policy import INCLUDE_LABEL
-from components.admission.values import policy_controller_values
+from components.admission.values import policy_controller_values, webhook_pod_labels
 
 
 def _rendered_pod(values: dict[str, Any]) -> dict[str, Any]:
@@ -62,11 +62,20 @@ def test_webhook_fails_closed_only_in_opted_in_namespaces() -> None:
     assert webhook["configData"] == {"no-match-policy": "deny"}
 
 
-@pytest.mark.parametrize(("replicas", "pdb"), [(1, False), (2, True), (3, True)])
-def test_disruption_budget_only_when_a_pod_can_be_spared(replicas: int, pdb: bool) -> None:
-    webhook = policy_controller_values(replicas=replicas)["webhook"]
-    assert webhook["replicaCount"] == replicas
-    assert webhook["podDisruptionBudget"] == {"enabled": pdb, "minAvailable": 1}
+def test_the_charts_namespaceless_disruption_budget_is_off() -> None:
+    assert policy_controller_values(replicas=3)["webhook"]["podDisruptionBudget"] == {
+        "enabled": False
+    }
+
+
+def test_pod_labels_are_what_the_chart_selects() -> None:
+    """Chart 0.10.6's Deployment selector (`policy-controller.selectorLabels` plus
+    `control-plane: <fullname>-webhook`); re-read it when the pin moves."""
+    assert webhook_pod_labels("policy-controller") == {
+        "app.kubernetes.io/name": "policy-controller",
+        "app.kubernetes.io/instance": "policy-controller",
+        "control-plane": "policy-controller-webhook",
+    }
 
 
 def test_identity_annotations_reach_the_webhook_service_account() -> None:
