@@ -13,13 +13,9 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import config as engine_config
 
-from components.admission import SignatureVerification, SignatureVerificationArgs
-from components.alert_rules import AlertRules, AlertRulesArgs
-from components.alerts import AlertScope
 from components.config import StackConfig, decode_pulumi_config, parse_stack_config
+from components.deployment import deploy_to_target
 from components.go_image import GoImage, GoImageArgs
-from components.go_service.component import GoService, GoServiceArgs
-from components.observability.component import ObservabilityStack, ObservabilityStackArgs
 from components.targets.factory import build_targets
 
 
@@ -61,87 +57,16 @@ image = GoImage(
     ),
 )
 
-signing = config.image.signature_verification
 first_party = [target.registry.repository for target in targets]
-
 for target in targets:
-    opts = pulumi.ResourceOptions(provider=target.provider)
-    # Installed before the service, whose namespace opts in: its first pod is checked too.
-    verification = (
-        SignatureVerification(
-            f"{target.name}-signatures",
-            SignatureVerificationArgs.for_target(signing, target, first_party),
-            opts,
-        )
-        if signing.enabled
-        else None
+    outputs = deploy_to_target(
+        config,
+        target,
+        image=image.refs[target.name],
+        first_party_repositories=first_party,
+        secrets=secrets,
     )
-    observability = None
-    if config.observability.enabled:
-        observability = ObservabilityStack(
-            f"{target.name}-observability",
-            ObservabilityStackArgs(
-                target=target,
-                config=config.observability,
-                service=config.service.name,
-                service_namespace=config.service.namespace,
-                receiver_secrets={
-                    r.secret: secrets[r.secret] for r in config.observability.receivers
-                },
-            ),
-            opts,
-        )
-        AlertRules(
-            f"{target.name}-alerts",
-            AlertRulesArgs(
-                namespace=observability.namespace,
-                scope=AlertScope(
-                    service=config.service.name,
-                    namespace=config.service.namespace,
-                    observability_namespace=config.observability.namespace,
-                ),
-                slos=list(config.slos),
-            ),
-            pulumi.ResourceOptions(provider=target.provider, depends_on=[observability]),
-        )
-    service = GoService(
-        f"{target.name}-{config.service.name}",
-        GoServiceArgs.for_target(
-            config,
-            target,
-            image=image.refs[target.name],
-            environment=config.profile,
-            monitoring_depends_on=[observability] if observability else [],
-        ),
-        pulumi.ResourceOptions(
-            provider=target.provider, depends_on=[verification] if verification else []
-        ),
-    )
-    pulumi.export(
-        target.name,
-        {
-            "cluster": target.cluster_name,
-            "region": target.region,
-            "image": image.refs[target.name],
-            "namespace": service.namespace,
-            "service_url": service.cluster_url,
-            "public_url": service.public_url,
-            "port_forward": pulumi.Output.concat(
-                "kubectl -n ",
-                service.namespace,
-                " port-forward svc/",
-                service.service_name,
-                f" {config.service.port}:{config.service.port}",
-            ),
-            "grafana": (
-                f"kubectl -n {config.observability.namespace} port-forward svc/kps-grafana 3000:80"
-                if observability
-                else None
-            ),
-            "observability_requests": observability.requests if observability else None,
-            "rendered_manifests": target.render_dir,
-        },
-    )
+    pulumi.export(target.name, outputs)
     pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
 
 pulumi.export("image_revision", image.revision)
