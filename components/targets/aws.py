@@ -457,19 +457,10 @@ class AwsCluster(pulumi.ComponentResource):
                 "tempo", self._buckets["tempo"], ctx.tempo_service_account
             ),
         }
-        return ObjectStorage(
-            loki_values=self._buckets["loki"].bucket.apply(
-                lambda b: storage_values.loki_s3(b, region)
-            ),
-            tempo_values=self._buckets["tempo"].bucket.apply(
-                lambda b: storage_values.tempo_s3(b, region)
-            ),
-            loki_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.loki_service_account
-            ),
-            tempo_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.tempo_service_account
-            ),
+        return ctx.storage_handover(
+            self._buckets["loki"].bucket.apply(lambda b: storage_values.loki_s3(b, region)),
+            self._buckets["tempo"].bucket.apply(lambda b: storage_values.tempo_s3(b, region)),
+            self._workload_identity,
         )
 
     def _workload_identity(

@@ -358,15 +358,10 @@ class AzureCluster(pulumi.ComponentResource):
             containers[component] = container
             self._identities[(ctx.observability_namespace, sa)] = identity
         account = self._account.name
-        return ObjectStorage(
-            loki_values=account.apply(lambda a: storage_values.loki_azure(a, "loki")),
-            tempo_values=account.apply(lambda a: storage_values.tempo_azure(a, "tempo")),
-            loki_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.loki_service_account
-            ),
-            tempo_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.tempo_service_account
-            ),
+        return ctx.storage_handover(
+            account.apply(lambda a: storage_values.loki_azure(a, "loki")),
+            account.apply(lambda a: storage_values.tempo_azure(a, "tempo")),
+            self._workload_identity,
             pod_labels=WORKLOAD_IDENTITY_LABEL,
         )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
+
+from .base import ObjectStorage, WorkloadIdentity
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,27 @@ class TargetContext:
             msg = f"config key '{key}' is not set; run `pulumi config set --secret {key} <value>`"
             raise KeyError(msg)
         return pulumi.Output.secret(self.secrets[key])
+
+    def storage_handover(
+        self,
+        loki_values: pulumi.Input[Mapping[str, Any]],
+        tempo_values: pulumi.Input[Mapping[str, Any]],
+        workload_identity: WorkloadIdentity,
+        pod_labels: Mapping[str, str] | None = None,
+    ) -> ObjectStorage:
+        """The ObjectStorage hand-over: chart values plus Loki's and Tempo's identities."""
+        namespace = self.observability_namespace
+        return ObjectStorage(
+            loki_values=loki_values,
+            tempo_values=tempo_values,
+            loki_service_account_annotations=workload_identity(
+                namespace, self.loki_service_account
+            ),
+            tempo_service_account_annotations=workload_identity(
+                namespace, self.tempo_service_account
+            ),
+            pod_labels=dict(pod_labels or {}),
+        )
 
     def service_account_subject(self, service_account: str) -> str:
         """The OIDC `sub` Kubernetes writes into a projected token for this account."""

@@ -405,15 +405,10 @@ class GcpCluster(pulumi.ComponentResource):
             )
             self._buckets[component] = bucket
             self._accounts[(ctx.observability_namespace, sa)] = account
-        return ObjectStorage(
-            loki_values=self._buckets["loki"].name.apply(storage_values.loki_gcs),
-            tempo_values=self._buckets["tempo"].name.apply(storage_values.tempo_gcs),
-            loki_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.loki_service_account
-            ),
-            tempo_service_account_annotations=self._workload_identity(
-                ctx.observability_namespace, ctx.tempo_service_account
-            ),
+        return ctx.storage_handover(
+            self._buckets["loki"].name.apply(storage_values.loki_gcs),
+            self._buckets["tempo"].name.apply(storage_values.tempo_gcs),
+            self._workload_identity,
         )
 
     def _workload_identity(
