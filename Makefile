@@ -32,10 +32,11 @@ $(VENV_STAMP): $(REQS)
 .PHONY: venv
 venv: $(VENV_STAMP) ## Create .venv from the pinned requirements
 
-APT_TOOLS := promtool:prometheus amtool:prometheus-alertmanager shellcheck:shellcheck
+APT_TOOLS := promtool:prometheus amtool:prometheus-alertmanager shellcheck:shellcheck \
+  docker-registry:docker-registry
 
 .PHONY: apt-tools
-apt-tools: ## promtool (Debian's prometheus) and shellcheck, when missing
+apt-tools: ## promtool, amtool, shellcheck and docker-registry from Debian, when missing
 	@missing=""; for pair in $(APT_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -99,7 +100,7 @@ test-workflows: tools ## actionlint + the delivery workflow tests
 	$(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflows_scripts.py
 
 .PHONY: test-image
-test-image: venv ## The local image path for real: ko + crane from Go modules, registry on 127.0.0.1, index checks
+test-image: venv apt-tools ## The local image path for real: ko + crane from Go modules, registry on 127.0.0.1, index checks
 	$(VENV)/bin/pytest -q -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
