@@ -244,3 +244,16 @@ def test_local_stack_renders_without_a_cluster() -> None:
     assert any(p.inputs.get("renderYamlToDirectory") for p in providers)
     clouds = {r.type.split(":", 1)[0] for r in rec.resources}
     assert not clouds & {"aws", "gcp", "azure-native"}, "the local stack touches no cloud"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_receiver_secrets_are_used_and_wrapped(stack: str) -> None:
+    """The no-plaintext check above means something only if the secrets are really used."""
+    rec = run_stack(stack)
+    named = json.dumps(stack_config(stack))
+    for key, value in SECRET_VALUES.items():
+        if key not in named:
+            continue
+        holders = [r.name for r in rec.resources if value in json.dumps(unwrap(r.inputs))]
+        assert holders, f"{key} reaches no resource: the receivers lost it"
+        assert rec.plaintext(value) == []
