@@ -81,7 +81,7 @@ class Recording:
         """Every Kubernetes object (not providers, charts or components)."""
         for r in self.resources:
             if r.type.startswith("kubernetes:") and not r.type.startswith(
-                ("kubernetes:helm.sh", "kubernetes:yaml", "pulumi:providers")
+                ("kubernetes:helm.sh", "kubernetes:yaml")
             ):
                 yield r
 

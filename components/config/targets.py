@@ -191,5 +191,3 @@ TargetConfig = Annotated[
     LocalTarget | ExistingTarget | AwsTarget | GcpTarget | AzureTarget,
     Field(discriminator="cloud"),
 ]
-
-CLOUD_TARGETS = ("aws", "gcp", "azure")
