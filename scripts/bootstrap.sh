@@ -121,36 +121,17 @@ build_pulumi() {
 
 # Python scripts from the sdk/v3 module that the engine runs: the language
 # host's exec shim, and the plugin that serves Python dynamic providers.
-PYTHON_SCRIPTS=(python/cmd/pulumi-language-python-exec python/dist/pulumi-resource-pulumi-python)
+PYTHON_SCRIPTS=(python/dist/pulumi-resource-pulumi-python)
 
 install_python_scripts() {
 	local mod="$TOOLCHAIN/pulumi" print dir script
 	print="$(fingerprint "$mod/go.sum" "${PYTHON_SCRIPTS[@]}")"
-	fresh pulumi-resource-pulumi-python "$print" && fresh pulumi-language-python-exec "$print" && return 0
+	fresh pulumi-resource-pulumi-python "$print" && return 0
 	dir="$(module_dir "$mod" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")"
 	for script in "${PYTHON_SCRIPTS[@]}"; do
 		install -m 0755 "$dir/$script" "$BIN/${script##*/}"
 		stamp "${script##*/}" "$print"
 	done
-}
-
-# The Python language host is a Go module of its own upstream
-# (LANGUAGE_HOST_MODULE) and the engine cannot run a Python program without
-# it. Ask the module proxy before compiling anything: where it serves no
-# version, say so at once instead of building a CLI that cannot run gantry.
-LANGUAGE_HOST_MODULE=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
-
-language_host_served() {
-	local answer
-	if answer="$(cd "$TOOLCHAIN/pulumi" && go list -m "$LANGUAGE_HOST_MODULE@$PULUMI_VERSION" 2>&1)"; then
-		return 0
-	fi
-	log "error: the Python language host cannot be built here:
-  go list -m $LANGUAGE_HOST_MODULE@$PULUMI_VERSION
-  $(printf '%s' "$answer" | tail -n 2 | sed 's/^/  /')
-  Install the Pulumi CLI the normal way (it ships the language host) so that
-  'pulumi' is on PATH, then run this again: see docs/toolchain.md."
-	return 1
 }
 
 # --- plugins ------------------------------------------------------------
@@ -200,14 +181,8 @@ esac
 
 if [[ "$mode" == build ]]; then
 	if wants engine || wants plugins; then
-		# The CLI and the plugins are of no use without the language host.
-		if language_host_served; then
-			build_pulumi
-			install_python_scripts
-			wants plugins && build_kubernetes
-			log "error: the language host module is served now; add it to toolchain/pulumi/go.mod"
-		fi
-		failed+=(pulumi-language-python)
+		wants engine && build_pulumi && install_python_scripts
+		wants plugins && build_kubernetes
 	fi
 else
 	log "using pulumi from PATH: $ambient ($("$ambient" version))"

@@ -1,0 +1,75 @@
+"""The gantry program as a function: one entry point for both ways of running it.
+
+`__main__.py` calls `run()` when the normal Pulumi install starts the program
+through its Python language host; the Automation API driver
+(`components.driver`) passes `run` as an inline program, so the engine never
+needs a language host binary. Both register the same resources.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import config as engine_config
+
+from components.config import StackConfig, decode_pulumi_config, parse_stack_config
+from components.deployment import deploy_to_target
+from components.go_image import GoImage, GoImageArgs
+from components.targets.factory import build_targets
+
+
+def load_config() -> tuple[StackConfig, dict[str, pulumi.Output[str]]]:
+    """The typed stack config, and every secret it names as a secret Output."""
+    entries = {**engine_config.get_config_env(), **engine_config.CONFIG.get()}
+    secret_keys = {
+        key.split(":", 1)[1]
+        for key in entries
+        if key.startswith("gantry:") and engine_config.is_config_secret(key)
+    }
+    stack = pulumi.get_stack()
+    config = parse_stack_config(decode_pulumi_config(entries), stack, secret_keys)
+    gantry = pulumi.Config("gantry")
+    return config, {key: gantry.require_secret(key) for key in config.secret_keys()}
+
+
+def ko_base_image() -> str | None:
+    """The locally assembled base (scripts/base-image.sh) for the ko builder."""
+    if ref := os.environ.get("GANTRY_KO_BASE_IMAGE"):
+        return ref
+    cached = Path(os.environ.get("GANTRY_CACHE", Path.home() / ".cache/gantry"), "base-image.ref")
+    return cached.read_text().strip() if cached.is_file() else None
+
+
+def run() -> None:
+    """Config once, the targets, one image for all of them, then per target the rest."""
+    config, secrets = load_config()
+    targets = build_targets(config, secrets)
+
+    image = GoImage(
+        config.image.repository,
+        GoImageArgs(
+            registries={target.name: target.registry for target in targets},
+            version=config.image.version,
+            context=config.image.context,
+            dockerfile=config.image.dockerfile,
+            platforms=list(config.image.platforms),
+            builder=config.image.builder,
+            base_image=ko_base_image() if config.image.builder == "ko" else None,
+        ),
+    )
+
+    first_party = [target.registry.repository for target in targets]
+    for target in targets:
+        outputs = deploy_to_target(
+            config,
+            target,
+            image=image.refs[target.name],
+            first_party_repositories=first_party,
+            secrets=secrets,
+        )
+        pulumi.export(target.name, outputs)
+        pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
+
+    pulumi.export("image_revision", image.revision)
