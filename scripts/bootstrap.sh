@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make the Pulumi engine, the Python language host, the resource plugins and
-# the image/lint tools available on a machine without internet.
+# Make the Pulumi engine, the resource plugins, the image/lint tools and a
+# local Kubernetes control plane available on a machine without internet.
 #
 # A `pulumi` already on PATH (the normal install, which downloads plugins on
 # demand) is used as is. Otherwise everything is built from the Go modules
@@ -9,8 +9,10 @@
 # (hash of its pins and the Go version) makes a warm run a few checks.
 #
 # Usage: scripts/bootstrap.sh [--env] [GROUP...]
-#   GROUP: engine (pulumi, language host), plugins (kubernetes),
-#          image (ko, crane), lint (actionlint). Default: all of them.
+#   GROUP: engine (pulumi and the Python dynamic-provider plugin),
+#          plugins (kubernetes), image (ko, crane), lint (actionlint),
+#          cluster (etcd, kube-apiserver, kube-controller-manager,
+#          kube-scheduler, kwok). Default: all of them.
 #   --env  print `export` lines for eval, e.g.
 #          eval "$(scripts/bootstrap.sh --env)"
 # Environment:
@@ -37,7 +39,7 @@ groups=()
 for arg in "$@"; do
 	case "$arg" in
 	--env) print_env=true ;;
-	engine | plugins | image | lint) groups+=("$arg") ;;
+	engine | plugins | image | lint | cluster) groups+=("$arg") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -45,7 +47,7 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg' (see --help)" ;;
 	esac
 done
-[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint)
+[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint cluster)
 wants() { [[ " ${groups[*]} " == *" $1 "* ]]; }
 
 # shellcheck source=/dev/null
@@ -78,6 +80,9 @@ check_pin "$TOOLCHAIN/kubernetes/go.mod" github.com/pulumi/pulumi-kubernetes/sdk
 check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/ko "$KO_VERSION"
 check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/go-containerregistry "$CRANE_VERSION"
 check_pin "$TOOLCHAIN/actionlint/go.mod" github.com/rhysd/actionlint "$ACTIONLINT_VERSION"
+check_pin "$TOOLCHAIN/controlplane/go.mod" k8s.io/kubernetes "$KUBERNETES_VERSION"
+check_pin "$TOOLCHAIN/controlplane/go.mod" sigs.k8s.io/kwok "$KWOK_VERSION"
+check_pin "$TOOLCHAIN/controlplane/go.mod" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 
 # --- stamps -------------------------------------------------------------
 # A tool is up to date when its binary exists and its stamp holds the hash of
@@ -158,6 +163,26 @@ build_kubernetes() {
 	stamp pulumi-resource-kubernetes "$print"
 }
 
+# --- local control plane ------------------------------------------------
+# etcd, the Kubernetes control plane and kwok's simulated nodes, for the
+# local cluster (scripts/local-cluster.sh). The Kubernetes binaries must carry
+# their release version, or the server reports v0.0.0-master and charts with a
+# kubeVersion constraint refuse it.
+KUBE_VERSION_PKG=k8s.io/component-base/version
+
+build_controlplane() {
+	local mod="$TOOLCHAIN/controlplane" minor kube_ldflags cmd
+	minor="${KUBERNETES_VERSION#v1.}"
+	minor="${minor%%.*}"
+	kube_ldflags="-X $KUBE_VERSION_PKG.gitVersion=$KUBERNETES_VERSION -X $KUBE_VERSION_PKG.gitMajor=1"
+	kube_ldflags+=" -X $KUBE_VERSION_PKG.gitMinor=$minor -X $KUBE_VERSION_PKG.gitTreeState=clean"
+	build_tool controlplane etcd go.etcd.io/etcd/server/v3 ""
+	for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+		build_tool controlplane "$cmd" "k8s.io/kubernetes/cmd/$cmd" "$kube_ldflags"
+	done
+	build_tool controlplane kwok sigs.k8s.io/kwok/cmd/kwok ""
+}
+
 # --- image and lint tools -----------------------------------------------
 build_tool() {
 	local mod="$TOOLCHAIN/$1" tool="$2" pkg="$3" ldflags="$4" print
@@ -192,6 +217,7 @@ if wants image; then
 	build_tool tools crane github.com/google/go-containerregistry/cmd/crane \
 		"-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE_VERSION"
 fi
+wants cluster && build_controlplane
 wants lint && build_tool actionlint actionlint github.com/rhysd/actionlint/cmd/actionlint \
 	"-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
 

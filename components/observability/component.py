@@ -8,11 +8,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 import yaml
 
 from components.config.observability import ObservabilityConfig
 from components.config.stack import StackConfig
+from components.generated_password import GeneratedPassword
 from components.targets.base import ClusterTarget
 from components.versions import CHARTS
 
@@ -161,11 +161,8 @@ class ObservabilityStack(pulumi.ComponentResource):
                 opts=ns_opts,
             )
 
-        password = random.RandomPassword(
-            f"{name}-grafana-admin",
-            length=32,
-            special=False,
-            opts=pulumi.ResourceOptions(parent=self),
+        password = GeneratedPassword(
+            f"{name}-grafana-admin", length=32, opts=pulumi.ResourceOptions(parent=self)
         )
         grafana_secret = k8s.core.v1.Secret(
             f"{name}-grafana-admin",

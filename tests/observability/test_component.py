@@ -38,9 +38,12 @@ def _chart_fake(args: MockResourceArgs) -> dict[str, Any]:
     }
 
 
+DYNAMIC = "pulumi-python:dynamic:Resource"
+
 FAKES = {
     CHART: _chart_fake,
-    "random:index/randomPassword:RandomPassword": lambda a: {"result": PASSWORD, "bcryptHash": "x"},
+    # GeneratedPassword (the stack's only dynamic resource) draws on create.
+    DYNAMIC: lambda a: {"length": a.inputs["length"], "result": PASSWORD},
 }
 
 
@@ -183,7 +186,8 @@ def test_grafana_password_is_generated_and_never_plaintext() -> None:
     assert is_secret(secret.inputs["stringData"])
     assert unwrap(secret.inputs["stringData"])["admin-password"] == PASSWORD
     for resource in rec.resources:
-        if resource.type == "random:index/randomPassword:RandomPassword":
+        if resource.type == DYNAMIC:
+            assert resource.inputs.get("result") is None, "the password is drawn by the provider"
             continue
         assert _plain_occurrences(resource.inputs, PASSWORD) == [], resource.name
     component = rec.one(COMPONENT, "obs")

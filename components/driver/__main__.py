@@ -1,0 +1,85 @@
+"""`python -m components.driver COMMAND --stack NAME`: gantry's stacks without a language host.
+
+Exit codes: 0 done; 1 the engine or the program failed; 2 bad usage or a
+missing toolchain; 3 the policy pack refused the change; 4 changes were found
+where `--expect-no-changes` said there would be none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .results import Exit, Result
+from .stack import Options, run
+from .toolchain import ToolchainError, find_toolchain
+
+COMMANDS = ("up", "preview", "refresh", "destroy", "outputs")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m components.driver", description=__doc__)
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("--stack", default="local", help="stack name (default: local)")
+    parser.add_argument(
+        "--expect-no-changes",
+        action="store_true",
+        help="preview/refresh: exit 4 when the engine finds any change",
+    )
+    parser.add_argument(
+        "--pack-config",
+        type=Path,
+        help="pack config (default: the stack's gantry:policy.pack_config)",
+    )
+    parser.add_argument(
+        "--no-policy", action="store_true", help="run without the policy pack (never in CI)"
+    )
+    parser.add_argument("--show-unchanged", action="store_true", help="print unchanged steps too")
+    parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    return parser.parse_args(argv)
+
+
+def echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        toolchain = find_toolchain(dict(os.environ))
+    except ToolchainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return int(Exit.USAGE)
+    options = Options(
+        repo=REPO,
+        stack=args.stack,
+        expect_no_changes=args.expect_no_changes,
+        policy=not args.no_policy,
+        pack_config=args.pack_config,
+        show_unchanged=args.show_unchanged,
+    )
+    echo(f"==> {args.command} {args.stack} (pulumi: {toolchain.pulumi})")
+    result = run(args.command, options, toolchain, echo)
+    report(result)
+    if args.json:
+        args.json.write_text(result.to_json() + "\n", encoding="utf-8")
+    return int(result.exit)
+
+
+def report(result: Result) -> None:
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
+    for finding in result.blocking_findings:
+        print(f"refused by policy {finding.policy}: {finding.message}", file=sys.stderr)
+    if result.outputs:
+        width = max(len(key) for key in result.outputs)
+        for key, value in sorted(result.outputs.items()):
+            print(f"  {key:<{width}}  {value}")
+    print(result.summary())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

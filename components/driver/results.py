@@ -1,0 +1,66 @@
+"""What one driver command did, as data: printed for people, returned for tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from .progress import PolicyFinding
+
+
+class Exit(IntEnum):
+    """Exit codes of `python -m components.driver`; the docs list them."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    POLICY = 3
+    CHANGES = 4
+
+
+@dataclass(frozen=True)
+class Result:
+    """`changes`: step counts by operation (engine names). `outputs`: masked secrets."""
+
+    command: str
+    stack: str
+    exit: Exit
+    changes: dict[str, int] = field(default_factory=dict)
+    findings: tuple[PolicyFinding, ...] = ()
+    outputs: dict[str, Any] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def blocking_findings(self) -> tuple[PolicyFinding, ...]:
+        return tuple(f for f in self.findings if f.blocking)
+
+    def summary(self) -> str:
+        """One line: what changed and how it ended."""
+        steps = ", ".join(f"{n} {op}" for op, n in sorted(self.changes.items())) or "no steps"
+        verdict = {
+            Exit.OK: "ok",
+            Exit.FAILED: "failed",
+            Exit.USAGE: "not run",
+            Exit.POLICY: f"refused by the policy pack ({len(self.blocking_findings)} mandatory)",
+            Exit.CHANGES: "changes found where none were expected",
+        }[self.exit]
+        return f"{self.command} {self.stack}: {verdict}; {steps} in {self.seconds:.1f}s"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "command": self.command,
+                "stack": self.stack,
+                "exit": int(self.exit),
+                "changes": self.changes,
+                "findings": [f.__dict__ for f in self.findings],
+                "outputs": self.outputs,
+                "errors": list(self.errors),
+                "seconds": round(self.seconds, 1),
+            },
+            indent=2,
+            sort_keys=True,
+        )

@@ -1,0 +1,143 @@
+"""One stack of the project in the repo, run through the Automation API.
+
+`LocalWorkspace(work_dir=<repo>)` reads the repo's own `Pulumi.yaml` and
+`Pulumi.<stack>.yaml` (it writes neither), and `program=components.program.run`
+makes every operation an inline program: the engine gets its language
+runtime from this process over `--client`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pulumi import automation as auto
+
+from components import program
+
+from .progress import Progress
+from .results import Exit, Result
+from .toolchain import Toolchain, engine_env
+
+Command = Literal["up", "preview", "refresh", "destroy", "outputs"]
+PACK_WRAPPER = Path("policies", "pack")
+SECRET_MASK = "[secret]"  # noqa: S105 - the mask, not a secret
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a command runs with. `pack_config`: None reads `gantry:policy.pack_config`."""
+
+    repo: Path
+    stack: str
+    expect_no_changes: bool = False
+    policy: bool = True
+    pack_config: Path | None = None
+    show_unchanged: bool = False
+
+
+def pack_config_of(repo: Path, stack: str) -> Path:
+    """The pack config the stack names (`gantry:policy.pack_config`), relative to the repo."""
+    path = repo / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    policy = (document.get("config") or {}).get("gantry:policy") or {}
+    named = policy.get("pack_config") if isinstance(policy, dict) else None
+    return repo / (named or f"policies/config/{stack}.json")
+
+
+def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
+    """Select the stack (created on first use) with the engine's environment."""
+    env = engine_env(dict(os.environ), toolchain, options.stack, options.repo / ".pulumi")
+    # Dynamic providers (ko, generated passwords) run in a plugin process that
+    # must import this repo's modules with this interpreter's packages.
+    env["PULUMI_PYTHON_CMD"] = sys.executable
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(options.repo), os.environ.get("PYTHONPATH", "")) if p
+    )
+    backend = env["PULUMI_BACKEND_URL"]
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+    # The program runs in this process: it sees the same variables as the engine.
+    os.environ.update(env)
+    workspace = auto.LocalWorkspace(
+        work_dir=str(options.repo),
+        program=program.run,
+        env_vars=env,
+        pulumi_command=auto.PulumiCommand(root=str(toolchain.root)),
+    )
+    return auto.Stack.create_or_select(options.stack, workspace)
+
+
+def _policy_args(options: Options) -> dict[str, Any]:
+    if not options.policy:
+        return {}
+    config = options.pack_config or pack_config_of(options.repo, options.stack)
+    return {
+        "policy_packs": [str(options.repo / PACK_WRAPPER)],
+        "policy_pack_configs": [str(config)],
+    }
+
+
+def masked_outputs(stack: auto.Stack) -> dict[str, Any]:
+    """Stack outputs with every secret replaced by a mask: safe to print and log."""
+    return {k: SECRET_MASK if v.secret else v.value for k, v in stack.outputs().items()}
+
+
+def _changed(changes: dict[str, int]) -> bool:
+    return any(n for op, n in changes.items() if op not in {"same", "read"})
+
+
+def run(
+    command: Command, options: Options, toolchain: Toolchain, echo: Callable[[str], None]
+) -> Result:
+    """Run one command; engine failures become a Result, never a traceback."""
+    start = time.monotonic()
+    progress = Progress(echo=echo, show_unchanged=options.show_unchanged)
+    stack = open_stack(options, toolchain)
+    outcome = Exit.OK
+    try:
+        _dispatch(command, stack, options, progress)
+    except auto.CommandError as error:
+        outcome = _classify(error, progress, options)
+        if outcome is Exit.FAILED and not progress.errors:
+            progress.errors.append(str(error).strip()[-4000:])
+    if outcome is Exit.OK and options.expect_no_changes and _changed(progress.changes):
+        outcome = Exit.CHANGES
+    outputs = masked_outputs(stack) if command in {"up", "outputs", "refresh"} else {}
+    return Result(
+        command=command,
+        stack=options.stack,
+        exit=outcome,
+        changes=progress.changes,
+        findings=tuple(progress.findings),
+        outputs=outputs,
+        errors=tuple(progress.errors),
+        seconds=time.monotonic() - start,
+    )
+
+
+def _dispatch(command: Command, stack: auto.Stack, options: Options, progress: Progress) -> None:
+    if command == "up":
+        stack.up(on_event=progress, **_policy_args(options))
+    elif command == "preview":
+        stack.preview(
+            on_event=progress, expect_no_changes=options.expect_no_changes, **_policy_args(options)
+        )
+    elif command == "refresh":
+        stack.refresh(on_event=progress, expect_no_changes=options.expect_no_changes)
+    elif command == "destroy":
+        stack.destroy(on_event=progress)
+
+
+def _classify(error: auto.CommandError, progress: Progress, options: Options) -> Exit:
+    if any(f.blocking for f in progress.findings):
+        return Exit.POLICY
+    if options.expect_no_changes and "no changes were expected" in str(error):
+        return Exit.CHANGES
+    return Exit.FAILED
