@@ -111,9 +111,12 @@ test-integration: venv ## Everything real, including `pulumi up`/preview of the 
 test: lint typecheck test-py test-go test-image ## Everything CI runs
 
 # --- the stack --------------------------------------------------------------------------
+# Every stack command goes through the Automation API driver (components/driver):
+# the program runs in the driver's process, so no Pulumi language host is needed.
+DRIVER = $(PY) -m components.driver
 
 .PHONY: bootstrap
-bootstrap: ## Find pulumi on PATH, or build what the Go module proxy serves (docs/toolchain.md)
+bootstrap: ## Build the Pulumi CLI, plugins, ko/crane and the control plane from Go modules (docs/toolchain.md)
 	bash scripts/bootstrap.sh
 
 .PHONY: registry registry-stop
@@ -122,13 +125,34 @@ registry: ## Start the local registry on 127.0.0.1 (GANTRY_REGISTRY_PORT, defaul
 registry-stop: ## Stop the registry that `make registry` started
 	bash scripts/local-registry.sh stop
 
+.PHONY: cluster cluster-down cluster-reset
+cluster: ## Start the local control plane on 127.0.0.1 (etcd, API server, controllers, scheduler, 2 kwok nodes)
+	bash scripts/bootstrap.sh cluster
+	bash scripts/local-cluster.sh start
+cluster-down: ## Stop every control-plane process that `make cluster` started
+	bash scripts/local-cluster.sh stop
+cluster-reset: ## Stop the control plane and delete its state (etcd data, certificates)
+	bash scripts/local-cluster.sh reset
+
 .PHONY: up
-up: venv ## The local stack for real: toolchain, registry, base image, pulumi up with the policy pack
-	bash scripts/local-up.sh
+up: venv ## `up` of STACK (default local): toolchain, registry, control plane, image, deploy, pack enforced
+	GANTRY_STACK=$(STACK) bash scripts/local-up.sh
 
 .PHONY: down
-down: ## Destroy the local stack and stop its registry
-	bash scripts/local-down.sh
+down: ## Destroy STACK, then stop the control plane and registry that `make up` started
+	GANTRY_STACK=$(STACK) bash scripts/local-down.sh
+
+.PHONY: preview
+preview: venv ## Preview STACK with its policy pack and pack config (needs the toolchain: make bootstrap)
+	$(DRIVER) preview --stack $(STACK)
+
+.PHONY: refresh
+refresh: venv ## Refresh STACK's state from the cluster and clouds
+	$(DRIVER) refresh --stack $(STACK)
+
+.PHONY: outputs
+outputs: venv ## STACK's outputs, secrets masked
+	$(DRIVER) outputs --stack $(STACK)
 
 .PHONY: rules
 rules: venv ## Write STACK's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
@@ -145,8 +169,3 @@ validate-manifests: render ## Validate them against the Kubernetes schemas and t
 .PHONY: checkov
 checkov: render ## Scan them with checkov (own venv in GANTRY_CACHE; skips in .checkov.yaml)
 	bash scripts/checkov.sh $(OUT)/render/$(STACK)
-
-.PHONY: preview
-preview: venv ## pulumi preview of STACK with the policy pack and its config
-	pulumi preview --stack $(STACK) --diff --policy-pack policies \
-	  --policy-pack-config policies/config/$(STACK).json

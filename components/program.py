@@ -30,8 +30,25 @@ def load_config() -> tuple[StackConfig, dict[str, pulumi.Output[str]]]:
     }
     stack = pulumi.get_stack()
     config = parse_stack_config(decode_pulumi_config(entries), stack, secret_keys)
+    config = with_chart_mirror(config, os.environ.get("GANTRY_CHART_MIRROR"))
     gantry = pulumi.Config("gantry")
     return config, {key: gantry.require_secret(key) for key in config.secret_keys()}
+
+
+def with_chart_mirror(config: StackConfig, mirror: str | None) -> StackConfig:
+    """The stack's chart mirror, or the machine's (`GANTRY_CHART_MIRROR`) when it names none.
+
+    An air-gapped machine keeps the charts in a local directory; the stack file
+    stays the same everywhere. The path is made absolute so that the engine's
+    Helm renders it whatever its working directory.
+    """
+    observability = config.observability
+    if not mirror or observability.chart_mirror:
+        return config
+    absolute = str(Path(mirror).resolve())
+    return config.model_copy(
+        update={"observability": observability.model_copy(update={"chart_mirror": absolute})}
+    )
 
 
 def ko_base_image() -> str | None:

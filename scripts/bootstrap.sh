@@ -181,6 +181,26 @@ build_controlplane() {
 		build_tool controlplane "$cmd" "k8s.io/kubernetes/cmd/$cmd" "$kube_ldflags"
 	done
 	build_tool controlplane kwok sigs.k8s.io/kwok/cmd/kwok ""
+	install_kwok_stages
+}
+
+# kwok simulates nothing without stages (kwokctl passes its defaults; the
+# bare binary does not): node-initialize and node-heartbeat keep the nodes
+# Ready, pod-ready/complete/delete run the pods' lifecycle. They are read
+# from the pinned kwok module, never copied into the repository.
+KWOK_STAGES=(node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-ready
+	pod/fast/pod-complete pod/fast/pod-delete)
+
+install_kwok_stages() {
+	local dir stage out="$CACHE/kwok/stages.yaml"
+	dir="$(module_dir "$TOOLCHAIN/controlplane" "sigs.k8s.io/kwok@$KWOK_VERSION")"
+	[[ -d "$dir" ]] || die "could not download sigs.k8s.io/kwok@$KWOK_VERSION"
+	mkdir -p "${out%/*}"
+	for stage in "${KWOK_STAGES[@]}"; do
+		printf -- '---\n'
+		cat "$dir/kustomize/stage/$stage.yaml"
+	done >"$out.tmp"
+	mv -f "$out.tmp" "$out"
 }
 
 # --- image and lint tools -----------------------------------------------

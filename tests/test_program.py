@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import runpy
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from targets import fakes as cloud_fakes
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = ("local", "dev", "prod")
+LOCAL_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
 SECRET_VALUES = {
     "devSlackWebhookUrl": "https://hooks.slack.invalid/dev-webhook-s3cr3t",
     "prodSlackWebhookUrl": "https://hooks.slack.invalid/prod-webhook-s3cr3t",
@@ -51,7 +53,13 @@ def _image(args: MockResourceArgs) -> dict[str, Any]:
     return {"digest": "sha256:" + "cd" * 32}
 
 
-def _ko(args: MockResourceArgs) -> dict[str, Any]:
+GRAFANA_PASSWORD = "generated-grafana-password-0123456789"
+
+
+def _dynamic(args: MockResourceArgs) -> dict[str, Any]:
+    """The program's dynamic resources: the ko image, and generated passwords."""
+    if "length" in args.inputs:
+        return {"length": args.inputs["length"], "result": GRAFANA_PASSWORD}
     ref = f"{args.inputs['repository']}:{args.inputs['tags'][-1]}@sha256:{'ef' * 32}"
     return {"ref": ref, "digest": "sha256:" + "ef" * 32}
 
@@ -69,7 +77,7 @@ def fakes() -> dict[str, Any]:
         {
             "docker-build:index:Image": _image,
             "docker-build:index:Index": _image_index,
-            "pulumi-python:dynamic:Resource": _ko,
+            "pulumi-python:dynamic:Resource": _dynamic,
             "kubernetes:helm.sh/v4:Chart": _chart,
         }
     )
@@ -102,7 +110,11 @@ def run_stack(stack: str) -> Recording:
     env_patch = pytest.MonkeyPatch()
     env_patch.setenv("GANTRY_KO_BASE_IMAGE", "127.0.0.1:5001/gantry/base-static@sha256:" + "0" * 64)
     env_patch.delenv("KUBECONFIG", raising=False)
-    env_patch.setenv("HOME", "/nonexistent-home-for-render-mode")
+    env_patch.setenv("HOME", "/nonexistent-home-nothing-is-probed")
+    # The local stack applies to the local control plane: its kubeconfig, faked.
+    cluster_dir = Path(tempfile.mkdtemp(prefix="gantry-test-cluster-"))
+    (cluster_dir / "kubeconfig").write_text(LOCAL_KUBECONFIG)
+    env_patch.setenv("GANTRY_CLUSTER_DIR", str(cluster_dir))
     env_patch.chdir(REPO)
     env_patch.setattr("components.targets.acr_login.urllib.request.urlopen", _fake_acr_exchange)
     try:
@@ -225,7 +237,8 @@ def test_outputs_per_target(stack: str) -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_secret_in_plain_text(stack: str) -> None:
     rec = run_stack(stack)
-    for key, value in {**SECRET_VALUES, "acr": ACR_TOKEN}.items():
+    plain = {**SECRET_VALUES, "acr": ACR_TOKEN, "grafana": GRAFANA_PASSWORD}
+    for key, value in plain.items():
         assert rec.plaintext(value) == [], f"{key} appears in plain text"
 
 
@@ -237,11 +250,12 @@ def test_prod_spans_several_clouds_with_the_same_digest() -> None:
     assert {"aws", "gcp"} <= clouds
 
 
-def test_local_stack_renders_without_a_cluster() -> None:
+def test_local_stack_applies_to_the_local_control_plane() -> None:
     rec = run_stack("local")
-    providers = rec.of_type("pulumi:providers:kubernetes")
-    assert providers
-    assert any(p.inputs.get("renderYamlToDirectory") for p in providers)
+    (provider,) = rec.of_type("pulumi:providers:kubernetes")
+    assert "renderYamlToDirectory" not in provider.inputs
+    assert is_secret(provider.inputs["kubeconfig"])
+    assert unwrap(provider.inputs["kubeconfig"]) == LOCAL_KUBECONFIG
     clouds = {r.type.split(":", 1)[0] for r in rec.resources}
     assert not clouds & {"aws", "gcp", "azure-native"}, "the local stack touches no cloud"
 

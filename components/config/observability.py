@@ -37,6 +37,8 @@ class Retention(Model):
 class Storage(Model):
     """Persistent volume sizes (object storage holds the bulk in the ha profile)."""
 
+    persistent: bool = True
+    """false: emptyDir volumes, data lost with the pod (clusters with no volume provisioner)."""
     prometheus: StorageQuantity = "20Gi"
     """PVC size per Prometheus replica."""
     alertmanager: StorageQuantity = "1Gi"
@@ -89,6 +91,13 @@ class ObservabilityConfig(Model):
     charts: dict[ChartName, ChartSource] = Field(
         default_factory=dict,
         description="per-chart repository/version overrides (mirrors, air-gap)",
+    )
+    chart_mirror: str | None = Field(
+        default=None,
+        description=(
+            "directory of unpacked charts named <chart>-<version>/ (air-gap); "
+            "default: the upstream repositories, or $GANTRY_CHART_MIRROR when set"
+        ),
     )
     receivers: list[Receiver] = Field(default_factory=list)
     """Alertmanager receivers; their secrets come from secret config keys."""

@@ -70,18 +70,23 @@ class RegistryCredentials(Model):
 
 
 class LocalTarget(Model):
-    """The laptop/CI target: a registry on 127.0.0.1 and the current kubeconfig, or none.
+    """The laptop/CI target: a registry on 127.0.0.1 and a cluster named by this config.
 
-    With `mode: auto` gantry applies to the kubeconfig's cluster when one is
-    configured and otherwise renders manifests to `render_dir`.
+    `mode: cluster` applies to `kubeconfig`, or, when none is named, to the
+    control plane `make cluster` runs on 127.0.0.1 (scripts/local-cluster.sh).
+    `mode: render` writes the manifests to `render_dir` instead. The choice is
+    the config's: nothing probes the machine, so a stack means the same
+    everywhere.
     """
 
     cloud: Literal["local"]
     """Selects this target kind."""
     name: DnsLabel
     """Target name: prefixes every resource and output of this target."""
-    mode: Literal["auto", "cluster", "render"] = "auto"
-    """auto: apply when a kubeconfig exists, else render; cluster or render force one."""
+    mode: Literal["cluster", "render"] = "cluster"
+    """cluster: apply to the cluster; render: write manifests, no cluster."""
+    kubeconfig: str | None = None
+    """kubeconfig file (kind, k3d, ...); none: the local control plane's."""
     kubeconfig_context: str | None = None
     """kubeconfig context to use; default the current one."""
     render_dir: str = "out/local"

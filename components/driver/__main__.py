@@ -1,5 +1,8 @@
 """`python -m components.driver COMMAND --stack NAME`: gantry's stacks without a language host.
 
+`services` prints the local services the stack needs before `up` (registry,
+cluster), read from its config, for scripts/local-up.sh.
+
 Exit codes: 0 done; 1 the engine or the program failed; 2 bad usage or a
 missing toolchain; 3 the policy pack refused the change; 4 changes were found
 where `--expect-no-changes` said there would be none.
@@ -13,10 +16,10 @@ import sys
 from pathlib import Path
 
 from .results import Exit, Result
-from .stack import Options, run
+from .stack import Options, local_services, run
 from .toolchain import ToolchainError, find_toolchain
 
-COMMANDS = ("up", "preview", "refresh", "destroy", "outputs")
+COMMANDS = ("up", "preview", "refresh", "destroy", "outputs", "services")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -37,6 +40,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-policy", action="store_true", help="run without the policy pack (never in CI)"
     )
+    parser.add_argument(
+        "--config-file", type=Path, help="stack config file instead of Pulumi.<stack>.yaml"
+    )
     parser.add_argument("--show-unchanged", action="store_true", help="print unchanged steps too")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     return parser.parse_args(argv)
@@ -48,6 +54,9 @@ def echo(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.command == "services":
+        print(" ".join(local_services(REPO, args.stack)))
+        return int(Exit.OK)
     try:
         toolchain = find_toolchain(dict(os.environ))
     except ToolchainError as error:
@@ -60,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         policy=not args.no_policy,
         pack_config=args.pack_config,
         show_unchanged=args.show_unchanged,
+        config_file=args.config_file.resolve() if args.config_file else None,
     )
     echo(f"==> {args.command} {args.stack} (pulumi: {toolchain.pulumi})")
     result = run(args.command, options, toolchain, echo)

@@ -53,6 +53,7 @@ class Progress:
     echo: Callable[[str], None] = print
     show_unchanged: bool = False
     steps: Counter[str] = field(default_factory=Counter)
+    changed: list[tuple[str, str]] = field(default_factory=list)
     findings: list[PolicyFinding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     changes: dict[str, int] = field(default_factory=dict)
@@ -62,6 +63,8 @@ class Progress:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
             self.steps[meta.op.value] += 1
+            if meta.op not in QUIET_OPS:
+                self.changed.append((meta.op.value, meta.urn))
             if meta.op not in QUIET_OPS or self.show_unchanged:
                 symbol = SYMBOLS.get(meta.op, " ")
                 keys = f" [{', '.join(meta.diffs)}]" if meta.diffs else ""

@@ -22,12 +22,14 @@ class Exit(IntEnum):
 
 @dataclass(frozen=True)
 class Result:
-    """`changes`: step counts by operation (engine names). `outputs`: masked secrets."""
+    """`changes`: step counts by operation (engine names); `changed`: (operation, URN)
+    of every step that was not `same`. `outputs`: secrets masked."""
 
     command: str
     stack: str
     exit: Exit
     changes: dict[str, int] = field(default_factory=dict)
+    changed: tuple[tuple[str, str], ...] = ()
     findings: tuple[PolicyFinding, ...] = ()
     outputs: dict[str, Any] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
@@ -56,6 +58,7 @@ class Result:
                 "stack": self.stack,
                 "exit": int(self.exit),
                 "changes": self.changes,
+                "changed": [list(step) for step in self.changed],
                 "findings": [f.__dict__ for f in self.findings],
                 "outputs": self.outputs,
                 "errors": list(self.errors),

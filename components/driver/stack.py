@@ -32,7 +32,8 @@ SECRET_MASK = "[secret]"  # noqa: S105 - the mask, not a secret
 
 @dataclass(frozen=True)
 class Options:
-    """What a command runs with. `pack_config`: None reads `gantry:policy.pack_config`."""
+    """What a command runs with. `pack_config`: None reads `gantry:policy.pack_config`.
+    `config_file`: a stack config file to use instead of `Pulumi.<stack>.yaml`."""
 
     repo: Path
     stack: str
@@ -40,13 +41,33 @@ class Options:
     policy: bool = True
     pack_config: Path | None = None
     show_unchanged: bool = False
+    config_file: Path | None = None
 
 
-def pack_config_of(repo: Path, stack: str) -> Path:
-    """The pack config the stack names (`gantry:policy.pack_config`), relative to the repo."""
-    path = repo / f"Pulumi.{stack}.yaml"
+def _stack_file(repo: Path, stack: str, config_file: Path | None = None) -> dict[str, Any]:
+    """The `config:` block of `Pulumi.<stack>.yaml`, as written (not validated here)."""
+    path = config_file or repo / f"Pulumi.{stack}.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    policy = (document.get("config") or {}).get("gantry:policy") or {}
+    config = document.get("config") or {}
+    return config if isinstance(config, dict) else {}
+
+
+def local_services(repo: Path, stack: str) -> list[str]:
+    """What must run on this machine before `up`: the loopback registry, the control plane."""
+    services: set[str] = set()
+    targets = _stack_file(repo, stack).get("gantry:targets") or []
+    for target in targets if isinstance(targets, list) else []:
+        if not isinstance(target, dict) or target.get("cloud") != "local":
+            continue
+        services.add("registry")
+        if target.get("mode", "cluster") == "cluster" and not target.get("kubeconfig"):
+            services.add("cluster")
+    return sorted(services)
+
+
+def pack_config_of(repo: Path, stack: str, config_file: Path | None = None) -> Path:
+    """The pack config the stack names (`gantry:policy.pack_config`), relative to the repo."""
+    policy = _stack_file(repo, stack, config_file).get("gantry:policy") or {}
     named = policy.get("pack_config") if isinstance(policy, dict) else None
     return repo / (named or f"policies/config/{stack}.json")
 
@@ -77,7 +98,7 @@ def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
 def _policy_args(options: Options) -> dict[str, Any]:
     if not options.policy:
         return {}
-    config = options.pack_config or pack_config_of(options.repo, options.stack)
+    config = options.pack_config or pack_config_of(options.repo, options.stack, options.config_file)
     return {
         "policy_packs": [str(options.repo / PACK_WRAPPER)],
         "policy_pack_configs": [str(config)],
@@ -115,6 +136,7 @@ def run(
         stack=options.stack,
         exit=outcome,
         changes=progress.changes,
+        changed=tuple(progress.changed),
         findings=tuple(progress.findings),
         outputs=outputs,
         errors=tuple(progress.errors),
@@ -123,16 +145,19 @@ def run(
 
 
 def _dispatch(command: Command, stack: auto.Stack, options: Options, progress: Progress) -> None:
+    common: dict[str, Any] = {"on_event": progress}
+    if options.config_file:
+        common["config_file"] = str(options.config_file)
     if command == "up":
-        stack.up(on_event=progress, **_policy_args(options))
+        stack.up(**common, **_policy_args(options))
     elif command == "preview":
         stack.preview(
-            on_event=progress, expect_no_changes=options.expect_no_changes, **_policy_args(options)
+            **common, expect_no_changes=options.expect_no_changes, **_policy_args(options)
         )
     elif command == "refresh":
-        stack.refresh(on_event=progress, expect_no_changes=options.expect_no_changes)
+        stack.refresh(**common, expect_no_changes=options.expect_no_changes)
     elif command == "destroy":
-        stack.destroy(on_event=progress)
+        stack.destroy(**common)
 
 
 def _classify(error: auto.CommandError, progress: Progress, options: Options) -> Exit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -93,10 +94,14 @@ def chart_source(chart: str, config: ObservabilityConfig) -> tuple[str, str, str
     """(chart reference, version, HTTP repository or None) from the pin and any override.
 
     An `oci://` repository becomes the chart reference itself (`oci://.../<chart>`);
-    an HTTP repository or a local directory goes to `repository_opts.repo`.
+    an HTTP repository goes to `repository_opts.repo`. With a chart mirror (and no
+    per-chart override) the reference is the unpacked chart's directory, which the
+    Helm engine renders with no network; its version is the directory's.
     """
     pin = CHARTS[chart]
     override = config.charts.get(chart)  # type: ignore[call-overload]
+    if override is None and config.chart_mirror:
+        return str(Path(config.chart_mirror, f"{pin.chart}-{pin.version}")), pin.version, None
     repository = override.repository if override else pin.repository
     version = (override.version if override and override.version else None) or pin.version
     if repository.startswith("oci://"):
@@ -277,12 +282,13 @@ class ObservabilityStack(pulumi.ComponentResource):
     ) -> k8s.helm.v4.Chart:
         """One chart, named `<name>-<release>`, in the stack's namespace."""
         reference, version, repository = chart_source(chart, plan.config)
+        local = Path(reference).is_absolute() or reference.startswith(".")
         return k8s.helm.v4.Chart(
             f"{name}-{release}",
             name=release,
             namespace=plan.namespace,
             chart=reference,
-            version=version,
+            version=None if local else version,
             repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=repository) if repository else None,
             values=values,
             opts=opts,

@@ -64,7 +64,11 @@ def _prometheus(plan: Plan) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "replicas": replicas("prometheus", plan.profile),
         "retention": cfg.retention.metrics,
-        "storageSpec": _pvc(cfg.storage.prometheus, cfg.storage.storage_class),
+        **(
+            {"storageSpec": _pvc(cfg.storage.prometheus, cfg.storage.storage_class)}
+            if cfg.storage.persistent
+            else {}
+        ),
         "resources": size("prometheus", plan.profile),
         "externalLabels": {"cluster": plan.cluster},
         "enableFeatures": ["exemplar-storage"],
@@ -104,7 +108,11 @@ def _alertmanager(plan: Plan) -> dict[str, Any]:
             "replicas": replicas("alertmanager", plan.profile),
             "useExistingSecret": True,
             "configSecret": ALERTMANAGER_CONFIG_SECRET,
-            "storage": _pvc(cfg.storage.alertmanager, cfg.storage.storage_class),
+            **(
+                {"storage": _pvc(cfg.storage.alertmanager, cfg.storage.storage_class)}
+                if cfg.storage.persistent
+                else {}
+            ),
             "resources": size("alertmanager", plan.profile),
             "securityContext": pod_security_context(1000, 2000),
             "podAntiAffinity": "hard" if plan.ha else "",
@@ -131,7 +139,7 @@ def _grafana(plan: Plan) -> dict[str, Any]:
         # A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         "deploymentStrategy": {"type": "Recreate"},
         "persistence": {
-            "enabled": True,
+            "enabled": cfg.storage.persistent,
             "type": "pvc",
             "size": cfg.storage.grafana,
             **(

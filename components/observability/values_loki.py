@@ -59,7 +59,7 @@ def loki_base_values(
     """Our values for a given store type, before the cloud's fragment is merged."""
     cfg = plan.config
     n = replicas("loki", plan.profile) if plan.object_storage else 1
-    persistence: dict[str, Any] = {"enabled": True, "size": cfg.storage.loki}
+    persistence: dict[str, Any] = {"enabled": cfg.storage.persistent, "size": cfg.storage.loki}
     if cfg.storage.storage_class:
         persistence["storageClass"] = cfg.storage.storage_class
     caches = LOKI_CACHES[plan.profile]

@@ -51,7 +51,7 @@ def tempo_base_values(
 ) -> dict[str, Any]:
     """Our values, before the cloud's fragment is merged."""
     cfg = plan.config
-    persistence: dict[str, Any] = {"enabled": True, "size": cfg.storage.tempo}
+    persistence: dict[str, Any] = {"enabled": cfg.storage.persistent, "size": cfg.storage.tempo}
     if cfg.storage.storage_class:
         persistence["storageClassName"] = cfg.storage.storage_class
     generator = plan.tempo_metrics_generator

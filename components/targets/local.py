@@ -1,4 +1,4 @@
-"""The `local` target: a cluster from the current kubeconfig, or rendered YAML.
+"""The `local` target: the local control plane, a named kubeconfig, or rendered YAML.
 
 No cloud and no internet: images go to a registry on 127.0.0.1 (plain
 HTTP, no credentials), and Kubernetes objects either go to the kubeconfig's
@@ -9,7 +9,7 @@ secrets in plaintext and must stay out of git).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,41 +21,44 @@ from components.config.targets import LocalTarget
 from .base import ClusterTarget, RegistryEndpoint
 from .context import TargetContext
 
-KubeconfigProbe = Callable[[], Path | None]
+CLUSTER_KUBECONFIG = Path("cluster", "kubeconfig")
 
 
-def find_kubeconfig(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path | None:
-    """The kubeconfig kubectl would use: first existing `KUBECONFIG` entry, else ~/.kube/config."""
+def local_control_plane_kubeconfig(env: Mapping[str, str] | None = None) -> Path:
+    """Where scripts/local-cluster.sh writes the admin kubeconfig of the local control plane."""
     environ = os.environ if env is None else env
-    listed = [p for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p]
-    candidates = [Path(p).expanduser() for p in listed]
-    if not listed:
-        candidates.append((home or Path.home()) / ".kube" / "config")
-    return next((p for p in candidates if p.is_file()), None)
+    if cluster_dir := environ.get("GANTRY_CLUSTER_DIR"):
+        return Path(cluster_dir) / CLUSTER_KUBECONFIG.name
+    cache = environ.get("GANTRY_CACHE") or str(Path.home() / ".cache" / "gantry")
+    return Path(cache) / CLUSTER_KUBECONFIG
 
 
-def resolve_mode(mode: str, kubeconfig: Path | None) -> str:
-    """`cluster` or `render` for a configured mode and what the probe found."""
-    if mode == "render":
-        return "render"
-    if kubeconfig is not None:
-        return "cluster"
-    if mode == "cluster":
-        msg = (
-            "local target mode is 'cluster' but there is no kubeconfig (KUBECONFIG, ~/.kube/config)"
+def kubeconfig_path(config: LocalTarget, env: Mapping[str, str] | None = None) -> Path:
+    """The kubeconfig the config names, or the local control plane's; it must exist."""
+    path = (
+        Path(config.kubeconfig).expanduser()
+        if config.kubeconfig
+        else local_control_plane_kubeconfig(env)
+    )
+    if not path.is_file():
+        hint = (
+            "name an existing file in the target's `kubeconfig`"
+            if config.kubeconfig
+            else "start the local control plane first: make cluster"
         )
+        msg = f"local target '{config.name}': no kubeconfig at {path}; {hint} (or set mode: render)"
         raise ValueError(msg)
-    return "render"
+    return path
 
 
 @dataclass(frozen=True)
 class LocalClusterArgs:
     """`config`: the target's stack config. `context`: service name etc.
-    `probe`: finds the kubeconfig at program time (default `find_kubeconfig`; tests inject one)."""
+    `env`: where the local control plane's kubeconfig is looked up (default os.environ)."""
 
     config: LocalTarget
     context: TargetContext = field(default_factory=TargetContext)
-    probe: KubeconfigProbe = find_kubeconfig
+    env: Mapping[str, str] | None = None
 
 
 class LocalCluster(pulumi.ComponentResource):
@@ -72,8 +75,7 @@ class LocalCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gantry:targets:LocalCluster", name, None, opts)
         cfg = args.config
-        path = args.probe()
-        mode = resolve_mode(cfg.mode, path)
+        mode = cfg.mode
         if mode == "render":
             kubeconfig = pulumi.Output.secret("")
             provider = k8s.Provider(
@@ -83,7 +85,7 @@ class LocalCluster(pulumi.ComponentResource):
             )
             cluster_name = "rendered"
         else:
-            assert path is not None  # resolve_mode returns cluster only with a kubeconfig
+            path = kubeconfig_path(cfg, args.env)
             kubeconfig = pulumi.Output.secret(path.read_text(encoding="utf-8"))
             provider = k8s.Provider(
                 f"{name}-k8s",
@@ -91,7 +93,9 @@ class LocalCluster(pulumi.ComponentResource):
                 context=cfg.kubeconfig_context,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            cluster_name = cfg.kubeconfig_context or "current-context"
+            cluster_name = cfg.kubeconfig_context or (
+                "current-context" if cfg.kubeconfig else "gantry-local"
+            )
         registry = RegistryEndpoint(
             repository=f"{cfg.registry}/{args.context.service}",
             server=cfg.registry,

@@ -1,4 +1,4 @@
-"""Fixtures for the integration tests: the real toolchain and a registry on 127.0.0.1.
+"""Fixtures for the integration tests: the real toolchain, a registry and a control plane.
 
 Everything runs through the same scripts as `make up`, so a passing test
 means those scripts work on this machine. Each fixture stops what it starts.
@@ -44,6 +44,32 @@ def tool_env() -> dict[str, str]:
     """The environment with the image tools built by scripts/bootstrap.sh on PATH."""
     env = {**os.environ, "GANTRY_CACHE": str(CACHE)}
     run([str(SCRIPTS / "bootstrap.sh"), "image"], env)
+    env["PATH"] = f"{CACHE / 'bin'}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the caller binds it soon after)."""
+    return _free_port()
+
+
+def chart_mirror() -> str | None:
+    """`GANTRY_CHART_MIRROR`, else `../shared/charts` beside the repo when it exists.
+
+    The mirror stands in for the chart repositories on machines without
+    internet; with neither, the charts come from the upstream repositories.
+    """
+    if mirror := os.environ.get("GANTRY_CHART_MIRROR"):
+        return mirror
+    shared = ROOT.parent / "shared" / "charts"
+    return str(shared) if shared.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def engine_env() -> dict[str, str]:
+    """The environment with the whole toolchain built: engine, plugins, image tools, cluster."""
+    env = {**os.environ, "GANTRY_CACHE": str(CACHE)}
+    run([str(SCRIPTS / "bootstrap.sh"), "engine", "plugins", "image", "cluster"], env)
     env["PATH"] = f"{CACHE / 'bin'}{os.pathsep}{env['PATH']}"
     return env
 

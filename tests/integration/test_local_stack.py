@@ -1,54 +1,88 @@
-"""The local stack end to end with the real engine (issue 10's integration tests).
+"""The local stack end to end: the real engine, a real API server, the pack enforced.
 
-One `pulumi up` through scripts/local-up.sh (bootstrap, registry, base image,
-policy pack enforced) into a throwaway file backend, then the checks, then
-`pulumi destroy`. The registry is stopped afterwards only when this module
-started it (Pulumi.local.yaml names 127.0.0.1:5001, so the port is fixed).
+One `make up` (scripts/local-up.sh: toolchain, registry, control plane on
+127.0.0.1, base image, then `up` through the Automation API driver) from an
+empty file backend and a fresh cluster, with the observability charts from
+the chart mirror. Then: the API server's view of what was applied, the
+idempotence checks (preview, refresh), no plaintext secret anywhere, a
+config change that touches only what it should, and `destroy`. The cluster
+and the backend are throwaway; the fixture stops and deletes them even when
+a test fails. Tests run in file order and later ones build on earlier ones.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
 
 from scripts.verify_image import Crane, verify
 
-from .conftest import CACHE, ROOT, SCRIPTS, run
+from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, free_port, run
 
 pytestmark = pytest.mark.integration
 
-POLICY_ARGS = ["--policy-pack", "policies", "--policy-pack-config", "policies/config/local.json"]
+SERVICE_NAMESPACE = "hello"
+GANTRY_NAMESPACES = ("hello", "observability", "observability-node")
+PRIVILEGED_POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "intruder"},
+    "spec": {
+        "containers": [
+            {
+                "name": "c",
+                "image": "127.0.0.1:5001/x@sha256:" + "0" * 64,
+                "securityContext": {"privileged": True},
+            }
+        ]
+    },
+}
 
 
 @dataclass(frozen=True)
-class Stack:
-    """The stack under test and the environment its commands need."""
+class Deployed:
+    """The stack under test, the environment its commands need and a client for its cluster."""
 
     env: dict[str, str]
-    outputs: dict[str, object]
+    api: client.ApiClient
+    up_log: str
+    tmp: Path
 
-    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(SCRIPTS / "local-pulumi.sh"), *args],
+    def driver(self, *args: str) -> tuple[int, dict[str, Any], str]:
+        """Run `python -m components.driver ARGS --json F`: (exit code, result, output)."""
+        result_file = self.tmp / f"result-{time.monotonic_ns()}.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "components.driver", *args, "--json", str(result_file)],
             env=self.env,
+            cwd=ROOT,
             capture_output=True,
             text=True,
             check=False,
-            timeout=1200,
+            timeout=1800,
+        )
+        output = done.stdout + done.stderr
+        assert result_file.is_file(), f"the driver wrote no result:\n{output[-6000:]}"
+        return done.returncode, json.loads(result_file.read_text()), output
+
+    def pulumi(self, *args: str) -> str:
+        """The CLI the bootstrap built, on the same backend (for export and outputs)."""
+        return run(
+            [str(CACHE / "bin" / "pulumi"), "--non-interactive", *args, "--stack", "local"],
+            self.env,
             cwd=ROOT,
         )
-        if check and result.returncode != 0:
-            pytest.fail(
-                f"pulumi {' '.join(args)} exited {result.returncode}:\n"
-                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-            )
-        return result
 
 
 def _registry_answers(env: dict[str, str]) -> bool:
@@ -63,42 +97,40 @@ def _registry_answers(env: dict[str, str]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    backend = tmp_path_factory.mktemp("backend")
+def deployed(
+    engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployed]:
+    tmp = tmp_path_factory.mktemp("local-stack")
     env = {
-        **os.environ,
-        "GANTRY_CACHE": str(CACHE),
+        **engine_env,
         "GANTRY_STACK": "local",
-        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
+        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
+        "GANTRY_CLUSTER_PORT": str(free_port()),
+        "GANTRY_CLUSTER_ETCD_PORT": str(free_port()),
     }
-    # The stack's encryption salt in Pulumi.local.yaml belongs to the local
-    # default passphrase (scripts/local-pulumi.sh), so use that one.
+    if mirror := chart_mirror():
+        env["GANTRY_CHART_MIRROR"] = mirror
+    # Pulumi.local.yaml's salt belongs to the local stack's built-in passphrase.
     env.pop("PULUMI_CONFIG_PASSPHRASE", None)
-    env.pop("GANTRY_REGISTRY_PORT", None)
+    env.pop("GANTRY_REGISTRY_PORT", None)  # the stack names 127.0.0.1:5001
     registry_was_running = _registry_answers(env)
-    run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
-    env["PATH"] = f"{CACHE / 'bin'}{os.pathsep}{env['PATH']}"
     try:
-        outputs = json.loads(
-            subprocess.run(
-                [str(SCRIPTS / "local-pulumi.sh"), "stack", "output", "--json"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=300,
-                cwd=ROOT,
-            ).stdout
-        )
-        yield Stack(env=env, outputs=outputs)
+        up_log = run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
+        kubeconfig = tmp / "cluster" / "kubeconfig"
+        api = config.new_client_from_config(config_file=str(kubeconfig))
+        yield Deployed(env=env, api=api, up_log=up_log, tmp=tmp)
     finally:
         subprocess.run(
-            [str(SCRIPTS / "local-pulumi.sh"), "destroy", "--yes"],
+            [sys.executable, "-m", "components.driver", "destroy", "--stack", "local"],
             env=env,
+            cwd=ROOT,
             capture_output=True,
             check=False,
-            timeout=1200,
-            cwd=ROOT,
+            timeout=1800,
+        )
+        subprocess.run(
+            [str(SCRIPTS / "local-cluster.sh"), "reset"], env=env, check=False, timeout=120
         )
         if not registry_was_running:
             subprocess.run(
@@ -106,52 +138,163 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )
 
 
-def _image_ref(outputs: dict[str, object]) -> str:
-    """The image ref of the local target (outputs keyed by target name)."""
-    refs = [v["image"] for v in outputs.values() if isinstance(v, dict) and "image" in v]
-    assert len(refs) == 1, f"expected one target with an image output, got {outputs}"
-    return str(refs[0])
+def _workloads(api: client.ApiClient) -> list[tuple[str, str, int, int]]:
+    """(kind, namespace/name, desired, ready) of every gantry Deployment, StatefulSet, DaemonSet."""
+    apps = client.AppsV1Api(api)
+    found: list[tuple[str, str, int, int]] = []
+    for namespace in GANTRY_NAMESPACES:
+        for d in apps.list_namespaced_deployment(namespace).items:
+            found.append(
+                (
+                    "Deployment",
+                    f"{namespace}/{d.metadata.name}",
+                    d.spec.replicas or 0,
+                    d.status.ready_replicas or 0,
+                )
+            )
+        for s in apps.list_namespaced_stateful_set(namespace).items:
+            found.append(
+                (
+                    "StatefulSet",
+                    f"{namespace}/{s.metadata.name}",
+                    s.spec.replicas or 0,
+                    s.status.ready_replicas or 0,
+                )
+            )
+        for ds in apps.list_namespaced_daemon_set(namespace).items:
+            status = ds.status
+            found.append(
+                (
+                    "DaemonSet",
+                    f"{namespace}/{ds.metadata.name}",
+                    status.desired_number_scheduled,
+                    status.number_ready,
+                )
+            )
+    return found
 
 
-def test_pushed_image_is_two_platform_static_nonroot_without_shell(stack: Stack) -> None:
+def test_up_applied_every_workload_and_each_is_ready(deployed: Deployed) -> None:
+    workloads = _workloads(deployed.api)
+    kinds = {kind for kind, *_ in workloads}
+    assert {"Deployment", "StatefulSet", "DaemonSet"} <= kinds, workloads
+    names = {name for _, name, *_ in workloads}
+    assert f"{SERVICE_NAMESPACE}/hello" in names
+    not_ready = [w for w in workloads if w[2] == 0 or w[3] < w[2]]
+    assert not_ready == [], f"not ready: {not_ready}"
+
+
+def test_pushed_image_is_two_platform_static_nonroot_without_shell(deployed: Deployed) -> None:
+    outputs = json.loads(deployed.pulumi("stack", "output", "--json"))
     crane = Crane(str(CACHE / "bin" / "crane"))
-    assert verify(_image_ref(stack.outputs), crane) == []
+    assert verify(outputs["local"]["image"], crane) == []
+    deployment = client.AppsV1Api(deployed.api).read_namespaced_deployment(
+        "hello", SERVICE_NAMESPACE
+    )
+    (container,) = deployment.spec.template.spec.containers
+    assert container.image == outputs["local"]["image"], "the cluster runs the pushed digest"
+    assert "@sha256:" in container.image
 
 
-def test_second_preview_expects_no_changes(stack: Stack) -> None:
-    result = stack.pulumi("preview", "--expect-no-changes", *POLICY_ARGS, check=False)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+def test_the_api_server_admits_the_service_and_refuses_a_privileged_pod(deployed: Deployed) -> None:
+    core = client.CoreV1Api(deployed.api)
+    labels = core.read_namespace(SERVICE_NAMESPACE).metadata.labels
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    pods = core.list_namespaced_pod(
+        SERVICE_NAMESPACE, label_selector="app.kubernetes.io/name=hello"
+    ).items
+    assert pods, "the service's pods were not admitted"
+    assert all(p.status.phase == "Running" for p in pods), [p.status.phase for p in pods]
+    with pytest.raises(ApiException) as refused:
+        core.create_namespaced_pod(SERVICE_NAMESPACE, PRIVILEGED_POD)
+    assert refused.value.status == 403
+    assert "violates PodSecurity" in refused.value.body
+    assert "restricted:latest" in refused.value.body
 
 
-def _secret_values(stack: Stack) -> list[str]:
-    """Plaintext of every secret the stack holds: secret outputs and secret config."""
-    shown = json.loads(stack.pulumi("stack", "output", "--json", "--show-secrets").stdout)
-    masked = stack.outputs
-    values = [
-        json.dumps(shown[k]) if not isinstance(shown[k], str) else shown[k]
-        for k in shown
-        if masked.get(k) != shown[k]
-    ]
-    config = json.loads(stack.pulumi("config", "--show-secrets", "--json").stdout)
-    values += [str(entry["value"]) for entry in config.values() if entry.get("secret")]
-    return [v for v in values if len(v) >= 8]
+def test_monitoring_objects_were_accepted_by_their_crds(deployed: Deployed) -> None:
+    custom = client.CustomObjectsApi(deployed.api)
+    monitors = custom.list_namespaced_custom_object(
+        "monitoring.coreos.com", "v1", SERVICE_NAMESPACE, "servicemonitors"
+    )
+    assert [m["metadata"]["name"] for m in monitors["items"]] == ["hello"]
+    rules = custom.list_cluster_custom_object(
+        "monitoring.coreos.com",
+        "v1",
+        "prometheusrules",
+        label_selector="app.kubernetes.io/name=gantry-alert-rules",
+    )
+    assert rules["items"], "gantry's PrometheusRules are not in the cluster"
 
 
-def test_state_and_outputs_hold_no_plaintext_secret(stack: Stack) -> None:
-    secrets = _secret_values(stack)
-    state = stack.pulumi("stack", "export").stdout
-    outputs = stack.pulumi("stack", "output", "--json").stdout
-    for value in secrets:
+def test_a_second_preview_finds_no_changes(deployed: Deployed) -> None:
+    code, result, output = deployed.driver("preview", "--stack", "local", "--expect-no-changes")
+    assert code == 0, output[-6000:]
+    assert result["changed"] == []
+
+
+def test_refresh_finds_no_drift(deployed: Deployed) -> None:
+    code, result, output = deployed.driver("refresh", "--stack", "local", "--expect-no-changes")
+    assert code == 0, output[-6000:]
+    assert result["changed"] == []
+
+
+def test_state_and_outputs_hold_no_plaintext_secret(deployed: Deployed) -> None:
+    shown = json.loads(deployed.pulumi("stack", "output", "--json", "--show-secrets"))
+    masked = json.loads(deployed.pulumi("stack", "output", "--json"))
+    secrets = [json.dumps(shown[k]) for k in shown if masked[k] != shown[k]]
+    secret = client.CoreV1Api(deployed.api).read_namespaced_secret("grafana-admin", "observability")
+    password = base64.b64decode(secret.data["admin-password"]).decode()
+    assert len(password) == 32
+    state = deployed.pulumi("stack", "export")
+    for value in [password, *secrets]:
         assert value not in state, "a secret appears in plaintext in the exported state"
-        assert value not in outputs, "a secret appears in plaintext in the stack outputs"
+        assert value not in json.dumps(masked), "a secret appears in plaintext in the outputs"
+        assert value not in deployed.up_log, "a secret appears in the log of make up"
 
 
-def test_rendered_manifests_validate(stack: Stack) -> None:
-    rendered = ROOT / "out" / "local"
-    if not any(rendered.rglob("*.yaml")):
-        pytest.fail(f"nothing rendered under {rendered} (a cluster was configured?)")
-    # Rendered without a cluster, so no server version: check against the
-    # version the cloud stacks pin (Pulumi.dev.yaml / Pulumi.prod.yaml).
-    validate = SCRIPTS / "validate_manifests.py"
-    argv = [sys.executable, str(validate), str(rendered), "--kubernetes-version", "1.34"]
-    run(argv, stack.env, cwd=ROOT)
+def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
+    deployed: Deployed,
+) -> None:
+    stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+    stack_file["config"]["gantry:service"] = {"replicas": {"min": 2, "max": 3}}
+    changed_file = deployed.tmp / "Pulumi.local.yaml"
+    changed_file.write_text(yaml.safe_dump(stack_file))
+    code, result, output = deployed.driver(
+        "up", "--stack", "local", "--config-file", str(changed_file)
+    )
+    assert code == 0, output[-6000:]
+    kinds = {urn.rsplit("::", 2)[-2].rpartition("$")[2] for _, urn in result["changed"]}
+    assert "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" in kinds, result["changed"]
+    assert kinds <= {
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    }, result["changed"]
+    hpa = client.AutoscalingV2Api(deployed.api).read_namespaced_horizontal_pod_autoscaler(
+        "hello", SERVICE_NAMESPACE
+    )
+    assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (2, 3)
+
+
+def test_destroy_leaves_no_gantry_object_and_an_empty_stack(deployed: Deployed) -> None:
+    code, _, output = deployed.driver("destroy", "--stack", "local")
+    assert code == 0, output[-6000:]
+    core = client.CoreV1Api(deployed.api)
+    left = [
+        ns.metadata.name
+        for ns in core.list_namespace().items
+        if ns.metadata.name in GANTRY_NAMESPACES
+    ]
+    assert left == [], f"namespaces left behind: {left}"
+    crds = client.ApiextensionsV1Api(deployed.api).list_custom_resource_definition().items
+    assert [c.metadata.name for c in crds] == [], "chart CRDs left behind"
+    cluster_roles = client.RbacAuthorizationV1Api(deployed.api).list_cluster_role().items
+    ours = [
+        r.metadata.name
+        for r in cluster_roles
+        if not r.metadata.name.startswith("system:")
+        and r.metadata.name not in {"admin", "edit", "view", "cluster-admin"}
+    ]
+    assert ours == [], f"cluster roles left behind: {ours}"
+    state = json.loads(deployed.pulumi("stack", "export"))
+    assert state["deployment"].get("resources") in (None, []), "the stack still holds resources"

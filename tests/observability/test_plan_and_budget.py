@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from components.config import parse_stack_config
 from components.config.observability import ObservabilityConfig
 from components.observability.budget import (
     SMALL_BUDGET_MEBIBYTES,
@@ -15,9 +18,16 @@ from components.observability.budget import (
 from components.observability.component import chart_source, stack_footprint
 from components.observability.plan import go_duration
 from components.observability.values_loki import loki_base_values, loki_workloads
+from components.program import with_chart_mirror
 from components.versions import CHARTS
 
 from .conftest import PlanFactory
+
+LOCAL_STACK = {
+    "profile": "local",
+    "targets": [{"name": "local", "cloud": "local"}],
+    "policy": {"pack_config": "policies/config/local.json"},
+}
 
 
 @pytest.mark.parametrize(
@@ -121,6 +131,27 @@ def test_chart_source_mirror_and_oci_override() -> None:
         None,
     )
     assert chart_source("tempo", cfg) == ("tempo", "2.2.5", "https://mirror.example/helm")
+
+
+def test_a_chart_mirror_names_the_unpacked_chart_directory() -> None:
+    cfg = ObservabilityConfig.model_validate(
+        {"chart_mirror": "/srv/charts", "charts": {"tempo": {"repository": "oci://r.example/c"}}}
+    )
+    pin = CHARTS["loki"]
+    assert chart_source("loki", cfg) == (f"/srv/charts/loki-{pin.version}", pin.version, None)
+    # A per-chart override still wins over the mirror.
+    assert chart_source("tempo", cfg)[0] == "oci://r.example/c/tempo"
+
+
+def test_the_machines_mirror_applies_only_when_the_stack_names_none(tmp_path: Path) -> None:
+    config = parse_stack_config(LOCAL_STACK, "local")
+    assert with_chart_mirror(config, None).observability.chart_mirror is None
+    mirrored = with_chart_mirror(config, str(tmp_path))
+    assert mirrored.observability.chart_mirror == str(tmp_path.resolve())
+    named = parse_stack_config(
+        {**LOCAL_STACK, "observability": {"chart_mirror": "/charts"}}, "local"
+    )
+    assert with_chart_mirror(named, str(tmp_path)).observability.chart_mirror == "/charts"
 
 
 def test_every_chart_is_pinned_exactly() -> None:

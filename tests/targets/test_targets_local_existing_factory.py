@@ -18,48 +18,52 @@ from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
 from components.targets.factory import build_targets
-from components.targets.local import LocalCluster, LocalClusterArgs, find_kubeconfig, resolve_mode
+from components.targets.local import (
+    LocalCluster,
+    LocalClusterArgs,
+    kubeconfig_path,
+    local_control_plane_kubeconfig,
+)
 from tests.harness import is_secret, run_with_mocks, unwrap
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_find_kubeconfig_follows_kubectls_order(tmp_path: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
-    second.write_text("kind: Config")
-    assert find_kubeconfig({"KUBECONFIG": f"{first}:{second}"}, tmp_path) == second
-    assert find_kubeconfig({}, tmp_path) is None
-    (tmp_path / ".kube").mkdir()
-    (tmp_path / ".kube" / "config").write_text("kind: Config")
-    assert find_kubeconfig({}, tmp_path) == tmp_path / ".kube" / "config"
-    assert (
-        find_kubeconfig({"KUBECONFIG": str(first)}, tmp_path) is None
-    )  # KUBECONFIG set: no fallback
-
-
-def test_resolve_mode() -> None:
-    assert resolve_mode("auto", None) == "render"
-    assert resolve_mode("auto", Path("/k")) == "cluster"
-    assert resolve_mode("render", Path("/k")) == "render"
-    with pytest.raises(ValueError, match="no kubeconfig"):
-        resolve_mode("cluster", None)
-
-
-def _local(probe_result: Path | None) -> tuple[Any, list[ClusterTarget]]:
-    built: list[ClusterTarget] = []
+def test_cluster_mode_defaults_to_the_local_control_planes_kubeconfig(tmp_path: Path) -> None:
     cfg = LocalTarget(cloud="local", name="local")
+    env = {"GANTRY_CACHE": str(tmp_path)}
+    assert local_control_plane_kubeconfig(env) == tmp_path / "cluster" / "kubeconfig"
+    assert local_control_plane_kubeconfig({"GANTRY_CLUSTER_DIR": "/c"}) == Path("/c/kubeconfig")
+    with pytest.raises(ValueError, match="make cluster"):
+        kubeconfig_path(cfg, env)
+    (tmp_path / "cluster").mkdir()
+    (tmp_path / "cluster" / "kubeconfig").write_text("kind: Config\n")
+    assert kubeconfig_path(cfg, env) == tmp_path / "cluster" / "kubeconfig"
+
+
+def test_a_named_kubeconfig_wins_and_must_exist(tmp_path: Path) -> None:
+    named = tmp_path / "kind.yaml"
+    cfg = LocalTarget(cloud="local", name="local", kubeconfig=str(named))
+    with pytest.raises(ValueError, match="name an existing file"):
+        kubeconfig_path(cfg, {})
+    named.write_text("kind: Config\n")
+    # The local control plane's kubeconfig is not consulted when one is named.
+    assert kubeconfig_path(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")}) == named
+
+
+def _local(cfg: LocalTarget, env: dict[str, str]) -> tuple[Any, list[ClusterTarget]]:
+    built: list[ClusterTarget] = []
 
     def program() -> None:
-        args = LocalClusterArgs(
-            config=cfg, context=TargetContext(service="hello"), probe=lambda: probe_result
-        )
+        args = LocalClusterArgs(config=cfg, context=TargetContext(service="hello"), env=env)
         built.append(LocalCluster("local", args).target)
 
     return run_with_mocks(program), built
 
 
-def test_local_renders_when_no_kubeconfig_is_found() -> None:
-    rec, built = _local(None)
+def test_render_mode_writes_manifests_and_needs_no_cluster(tmp_path: Path) -> None:
+    cfg = LocalTarget(cloud="local", name="local", mode="render")
+    rec, built = _local(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")})
     provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
     assert provider.inputs["renderYamlToDirectory"] == "out/local"
     assert "kubeconfig" not in provider.inputs
@@ -72,15 +76,18 @@ def test_local_renders_when_no_kubeconfig_is_found() -> None:
     assert outputs["mode"] == "render" and is_secret(outputs["kubeconfig"])
 
 
-def test_local_uses_the_found_kubeconfig_as_a_secret(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "config"
+def test_cluster_mode_uses_the_kubeconfig_as_a_secret(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
-    rec, built = _local(kubeconfig)
+    cfg = LocalTarget(cloud="local", name="local")
+    rec, built = _local(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path)})
     provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
     assert is_secret(provider.inputs["kubeconfig"])
     assert unwrap(provider.inputs["kubeconfig"]) == "apiVersion: v1\nkind: Config\n"
     assert "renderYamlToDirectory" not in provider.inputs
     assert built[0].render_dir is None
+    outputs = rec.component_outputs(rec.one("gantry:targets:LocalCluster"))
+    assert outputs["mode"] == "cluster" and outputs["cluster_name"] == "gantry-local"
 
 
 def test_existing_cluster_keeps_both_credentials_secret() -> None:
