@@ -104,11 +104,11 @@ test-image: venv apt-tools ## The local image path for real: ko + crane from Go 
 	$(VENV)/bin/pytest -q -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
-test-integration: venv ## Everything real, including `pulumi up`/preview of the local stack (needs the engine: docs/toolchain.md)
+test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the local control plane
 	$(VENV)/bin/pytest -q -m integration tests/integration
 
 .PHONY: test
-test: lint typecheck test-py test-go test-image ## Everything CI runs
+test: lint typecheck test-py test-go test-integration ## Everything CI runs
 
 # --- the stack --------------------------------------------------------------------------
 # Every stack command goes through the Automation API driver (components/driver):

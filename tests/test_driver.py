@@ -1,0 +1,150 @@
+"""The Automation API driver's own logic: toolchain choice, engine environment, config reads.
+
+The engine itself is exercised for real by tests/integration; these pin the
+decisions the driver makes before it starts one.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from pulumi.automation import EngineEvent
+from pulumi.automation.events import (
+    OpType,
+    PolicyEvent,
+    ResourcePreEvent,
+    StepEventMetadata,
+    SummaryEvent,
+)
+
+from components.driver.progress import Progress, short_urn
+from components.driver.results import Exit, Result
+from components.driver.stack import local_services, pack_config_of
+from components.driver.toolchain import (
+    LOCAL_PASSPHRASE,
+    Toolchain,
+    ToolchainError,
+    engine_env,
+    find_toolchain,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+URN = "urn:pulumi:local::gantry::gantry:go_service:GoService$kubernetes:apps/v1:Deployment::hello"
+
+
+def _executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_the_bootstraps_cli_wins_over_the_one_on_path(tmp_path: Path) -> None:
+    built = _executable(tmp_path / "cache" / "bin" / "pulumi")
+    on_path = _executable(tmp_path / "usr" / "bin" / "pulumi")
+    env = {"GANTRY_CACHE": str(tmp_path / "cache"), "PATH": str(on_path.parent)}
+    assert find_toolchain(env) == Toolchain(root=tmp_path / "cache", built=True)
+    built.unlink()
+    assert find_toolchain(env) == Toolchain(root=tmp_path / "usr", built=False)
+
+
+def test_no_cli_at_all_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(ToolchainError, match="make bootstrap"):
+        find_toolchain({"GANTRY_CACHE": str(tmp_path), "PATH": str(tmp_path)})
+
+
+def test_a_built_toolchain_never_downloads_plugins(tmp_path: Path) -> None:
+    built = Toolchain(root=tmp_path, built=True)
+    env = engine_env({"PATH": "/usr/bin"}, built, "local", tmp_path / ".pulumi")
+    assert env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] == "true"
+    assert env["PATH"].split(os.pathsep)[0] == str(tmp_path / "bin")
+    assert env["PULUMI_BACKEND_URL"] == (tmp_path / ".pulumi").as_uri()
+    installed = engine_env({}, Toolchain(root=tmp_path, built=False), "local", tmp_path)
+    assert "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION" not in installed
+
+
+def test_only_the_local_stack_gets_the_built_in_passphrase(tmp_path: Path) -> None:
+    chain = Toolchain(root=tmp_path, built=True)
+    assert engine_env({}, chain, "local", tmp_path)["PULUMI_CONFIG_PASSPHRASE"] == LOCAL_PASSPHRASE
+    with pytest.raises(ToolchainError, match="PULUMI_CONFIG_PASSPHRASE"):
+        engine_env({}, chain, "dev", tmp_path)
+    given = engine_env({"PULUMI_CONFIG_PASSPHRASE": "x"}, chain, "dev", tmp_path)
+    assert "PULUMI_CONFIG_PASSPHRASE" not in given, "the user's own passphrase is left alone"
+    backend = engine_env({"PULUMI_BACKEND_URL": "s3://b"}, chain, "local", tmp_path)
+    assert backend["PULUMI_BACKEND_URL"] == "s3://b"
+
+
+def test_local_services_come_from_the_stack_config(tmp_path: Path) -> None:
+    assert local_services(REPO, "local") == ["cluster", "registry"]
+    assert local_services(REPO, "dev") == []
+    (tmp_path / "Pulumi.kind.yaml").write_text(
+        "config:\n  gantry:targets:\n"
+        "    - {name: l, cloud: local, kubeconfig: /k}\n"
+        "    - {name: r, cloud: local, mode: render}\n"
+    )
+    assert local_services(tmp_path, "kind") == ["registry"]
+
+
+def test_the_pack_config_is_the_one_the_stack_names(tmp_path: Path) -> None:
+    assert pack_config_of(REPO, "prod") == REPO / "policies/config/prod.json"
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  gantry:profile: dev\n")
+    assert pack_config_of(tmp_path, "x") == tmp_path / "policies/config/x.json"
+
+
+def _pre(op: OpType, urn: str = URN, diffs: list[str] | None = None) -> EngineEvent:
+    meta = StepEventMetadata(op=op, urn=urn, type="t", provider="p", diffs=diffs)
+    return EngineEvent(sequence=1, timestamp=0, resource_pre_event=ResourcePreEvent(meta))
+
+
+def test_progress_prints_each_change_and_collects_findings() -> None:
+    lines: list[str] = []
+    progress = Progress(echo=lines.append)
+    progress(_pre(OpType.SAME))
+    progress(_pre(OpType.UPDATE, diffs=["spec"]))
+    progress(
+        EngineEvent(
+            sequence=2,
+            timestamp=0,
+            policy_event=PolicyEvent(
+                message="must not set securityContext.privileged=true\n",
+                color="never",
+                policy_name="disallow-privileged-containers",
+                policy_pack_name="gantry",
+                policy_pack_version="1",
+                policy_pack_version_tag="1",
+                enforcement_level="mandatory",
+                resource_urn=URN,
+            ),
+        )
+    )
+    progress(
+        EngineEvent(
+            sequence=3,
+            timestamp=0,
+            summary_event=SummaryEvent(
+                maybe_corrupt=False,
+                duration_seconds=3,
+                resource_changes={OpType.SAME: 1, OpType.UPDATE: 1},
+                policy_packs={},
+            ),
+        )
+    )
+    assert lines[0] == "  ~  update     kubernetes:apps/v1:Deployment::hello [spec]"
+    assert "policy mandatory: [disallow-privileged-containers]" in lines[1]
+    assert progress.changed == [("update", URN)]
+    assert progress.changes == {"same": 1, "update": 1}
+    assert [f.blocking for f in progress.findings] == [True]
+
+
+def test_result_summary_names_the_verdict() -> None:
+    result = Result(command="up", stack="local", exit=Exit.OK, changes={"create": 3}, seconds=2)
+    assert result.summary() == "up local: ok; 3 create in 2.0s"
+    refused = Result(command="up", stack="local", exit=Exit.POLICY)
+    assert "refused by the policy pack" in refused.summary()
+
+
+def test_short_urn_keeps_the_type_and_name() -> None:
+    assert short_urn(URN) == "kubernetes:apps/v1:Deployment::hello"
