@@ -43,7 +43,8 @@ class PolicyFinding:
 def short_urn(urn: str) -> str:
     """`type::name` from `urn:pulumi:stack::project::parent$type::name`."""
     qualified, _, name = urn.rpartition("::")
-    return f"{qualified.rpartition('$')[2]}::{name}"
+    kind = qualified.rpartition("::")[2].rpartition("$")[2]
+    return f"{kind}::{name}"
 
 
 @dataclass
@@ -78,7 +79,10 @@ class Progress:
             self._diagnostic(event)
         elif event.summary_event is not None:
             summary = event.summary_event
-            self.changes = {op.value: count for op, count in summary.resource_changes.items()}
+            # The SDK hands these over as plain strings, despite the OpType annotation.
+            self.changes = {
+                str(getattr(op, "value", op)): n for op, n in summary.resource_changes.items()
+            }
             self.duration_seconds = summary.duration_seconds
 
     def _policy(self, event: EngineEvent) -> None:
