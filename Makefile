@@ -13,6 +13,9 @@ STACK ?= local
 OUT ?= out
 GANTRY_CACHE ?= $(HOME)/.cache/gantry
 export GANTRY_CACHE
+# Unpacked charts for machines without internet (docs/toolchain.md); empty: upstream repositories.
+GANTRY_CHART_MIRROR ?= $(if $(wildcard ../shared/charts),$(abspath ../shared/charts),)
+export GANTRY_CHART_MIRROR
 # apt needs root: on a laptop or a hosted runner that is sudo, here and in CI it is root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 REQS := requirements.txt requirements-dev.txt policies/requirements.txt
