@@ -53,7 +53,7 @@ func (t *Tracing) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := t.tel.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx := t.tel.Propagator.Extract(r.Context(), headerCarrier(r.Header))
 		if sampled != nil {
 			if sctx, ok := t.tel.Presampler.Sample(ctx, spanName("", r)); ok {
 				sampled.ServeHTTP(w, r.WithContext(sctx))
