@@ -109,8 +109,8 @@ test-workflows: tools ## actionlint + the delivery workflow tests
 	$(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflows_scripts.py
 
 .PHONY: test-image
-test-image: venv apt-tools ## The local image path for real: ko + crane from Go modules, registry on 127.0.0.1, index checks
-	$(VENV)/bin/pytest -q -m integration tests/integration/test_local_image.py
+test-image: venv apt-tools ## The image as shipped (ko.py flags), for real: registry on 127.0.0.1, index checks, at most 8 MiB per platform (sizes printed)
+	$(VENV)/bin/pytest -q -rP -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
 test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the local control plane

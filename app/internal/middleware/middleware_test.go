@@ -191,8 +191,8 @@ func TestAccessLogCarriesTheTraceIDOfATracedRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %v (line %v)", k, l[k], v, l)
 		}
 	}
-	if d, ok := l["duration_ms"].(float64); !ok || d < 0 {
-		t.Errorf("duration_ms = %v", l["duration_ms"])
+	if d, ok := l["duration_us"].(float64); !ok || d < 0 || d != float64(int64(d)) {
+		t.Errorf("duration_us = %v, want whole microseconds", l["duration_us"])
 	}
 	if _, ok := l["time"]; !ok {
 		t.Error("no time key")
