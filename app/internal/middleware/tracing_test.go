@@ -84,7 +84,7 @@ func TestSampledRootRequestIsTracedLoggedAndExemplified(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range span.Attributes {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	for k, v := range map[string]string{
 		"http.request.method": "GET", "url.path": "/api/v1/hello", "http.response.status_code": "200",
