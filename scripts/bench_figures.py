@@ -123,15 +123,16 @@ def app_block(results: Results, path: Path) -> str:
         f"other processes used a median {_pct(others)} of the server's core during the runs.",
         "",
         "| Setup | req/s | x bare req/s | server CPU µs/req | added over bare | "
-        "x bare CPU | allocs/req | spans/req |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "x bare CPU | allocs/req | spans/req | server core use |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in results.summary:
         spans = "-" if s.spans_per_req < 0 else f"{s.spans_per_req:.3f}"
         lines.append(
             f"| `{s.setup}`: {s.description} | {s.req_per_s:,.0f} | {s.throughput_vs_bare:.2f} | "
             f"{s.server_cpu_us_per_req:.1f} | {s.server_cpu_added_us:+.1f} µs | "
-            f"{s.server_cpu_vs_bare:.2f} | {s.allocs_per_req:.1f} | {spans} |"
+            f"{s.server_cpu_vs_bare:.2f} | {s.allocs_per_req:.1f} | {spans} | "
+            f"{_pct(s.server_core_use)} |"
         )
     lines += ["", "| Target | Median | Met |", "|---|---:|---|"]
     lines += [
