@@ -81,8 +81,17 @@ test-go: ## Go vet, staticcheck and race tests of the service
 	cd app && go test -race -count=1 ./...
 
 .PHONY: bench-go
-bench-go: ## Middleware chain vs bare handler, in process and on loopback
+bench-go: ## In-process benchmarks of the middleware chain (for profiling; the figures come from bench-loopback)
 	cd app && go test -run '^$$' -bench . -benchmem -count 5 ./internal/...
+
+BENCH_ROUNDS ?= 6
+BENCH_DURATION ?= 3s
+
+.PHONY: bench-loopback
+bench-loopback: ## The figures: bare vs the service binary in 4 tracing setups over 127.0.0.1, pinned cores, results in app/bench/loopback/
+	cd app && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "$(APP_LDFLAGS)" -o bin/hello ./cmd/hello
+	cd app && go build -o bin/loadbench ./cmd/loadbench
+	cd app && bin/loadbench -hello bin/hello -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/loopback
 
 .PHONY: build-app
 build-app: ## Cross-compile the service for linux/amd64 and linux/arm64 into app/bin/
@@ -103,8 +112,8 @@ test-workflows: tools ## actionlint + the delivery workflow tests
 	$(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflows_scripts.py
 
 .PHONY: test-image
-test-image: venv apt-tools ## The local image path for real: ko + crane from Go modules, registry on 127.0.0.1, index checks
-	$(VENV)/bin/pytest -q -m integration tests/integration/test_local_image.py
+test-image: venv apt-tools ## The image as shipped (ko.py flags), for real: registry on 127.0.0.1, index checks, at most 8 MiB per platform (sizes printed)
+	$(VENV)/bin/pytest -q -rP -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
 test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the local control plane

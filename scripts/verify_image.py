@@ -2,7 +2,8 @@
 
 The image must be an index of exactly linux/amd64 and linux/arm64, each
 platform's entrypoint a static ELF binary of that architecture, the user
-65532, and no shell anywhere in the filesystem. Reads the registry with
+65532, no shell anywhere in the filesystem, and each platform at most 8 MiB
+compressed (the sizes are printed). Reads the registry with
 `crane` (no daemon, no pull into a store). Exit status 1 lists every
 violation, so that a test can show all of them at once.
 
@@ -35,6 +36,10 @@ INDEX_MEDIA_TYPES = frozenset(
     }
 )
 PT_INTERP = 3
+# Per platform, compressed: the stripped service on the static base is about
+# 7 MiB; an unstripped build (about 12 MiB) must not pass for the shipped one.
+MAX_COMPRESSED_BYTES = 8 * 1024 * 1024
+MIB = 1024 * 1024
 
 
 class VerifyError(Exception):
@@ -191,6 +196,29 @@ def repository(ref: str) -> str:
     return name
 
 
+def compressed_size(manifest: Mapping[str, Any]) -> int:
+    """Bytes a pull of one platform's image transfers: its config and layers, compressed."""
+    blobs = [manifest.get("config") or {}, *(manifest.get("layers") or [])]
+    return sum(int(blob.get("size", 0)) for blob in blobs)
+
+
+def size_violations(platform: str, size: int) -> list[str]:
+    """Violations of the per-platform size limit."""
+    if size <= MAX_COMPRESSED_BYTES:
+        return []
+    return [
+        f"{platform}: {size / MIB:.1f} MiB compressed, over the "
+        f"{MAX_COMPRESSED_BYTES / MIB:g} MiB limit"
+    ]
+
+
+def image_sizes(ref: str, crane: Crane) -> dict[str, int]:
+    """Compressed size of each platform's image in the index."""
+    repo = repository(ref)
+    platforms = index_platforms(crane.manifest(ref))
+    return {p: compressed_size(crane.manifest(f"{repo}@{d}")) for p, d in sorted(platforms.items())}
+
+
 def verify(ref: str, crane: Crane) -> list[str]:
     """Every violation of the image contract, empty when the image is right."""
     platforms = index_platforms(crane.manifest(ref))
@@ -200,6 +228,7 @@ def verify(ref: str, crane: Crane) -> list[str]:
         if platform not in EXPECTED_PLATFORMS:
             continue
         image = f"{repo}@{digest}"
+        problems += size_violations(platform, compressed_size(crane.manifest(image)))
         config = crane.config(image)
         found = config_violations(platform, config)
         problems += found
@@ -216,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         problems = verify(args.ref, Crane(args.crane))
+        sizes = image_sizes(args.ref, Crane(args.crane))
     except (VerifyError, OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as err:
         print(f"verify-image: cannot check {args.ref}: {err}", file=sys.stderr)
         return 2
@@ -224,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         return 1
     print(f"verify-image: {args.ref}: linux/amd64 + linux/arm64, static ELF, user 65532, no shell")
+    print(
+        "verify-image: compressed " + ", ".join(f"{p} {n / MIB:.1f} MiB" for p, n in sizes.items())
+    )
     return 0
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.verify_image import Crane, repository, verify
+from components.go_image.ko import ko_command, ko_config
+from scripts.verify_image import MAX_COMPRESSED_BYTES, MIB, Crane, image_sizes, repository, verify
 
 from .conftest import ROOT, SCRIPTS, Registry, run
 
@@ -30,28 +31,27 @@ def crane(registry: Registry) -> Crane:
 
 
 @pytest.fixture(scope="module")
-def service_image(registry: Registry, base_image: str) -> str:
-    """The Go service built by ko for both platforms onto the local base."""
+def service_image(
+    registry: Registry, base_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The Go service built for both platforms onto the local base as the program ships it.
+
+    The .ko.yaml and the argv are components.go_image.ko's own (stripped,
+    trimmed, stamped, SPDX SBOM), so the image checked is the image shipped.
+    """
+    workdir = tmp_path_factory.mktemp("ko")
+    (workdir / ".ko.yaml").write_text(ko_config("./cmd/hello", "0.0.0-it", "it"))
     env = {
         **registry.env,
         "KO_DOCKER_REPO": f"{registry.address}/gantry-test/hello",
         "KO_DEFAULTBASEIMAGE": base_image,
-        "CGO_ENABLED": "0",
+        "KO_CONFIG_PATH": str(workdir),
     }
-    out = run(
-        [
-            "ko",
-            "build",
-            "./cmd/hello",
-            "--bare",
-            "--sbom=none",
-            "--tags=it",
-            "--platform=linux/amd64,linux/arm64",
-        ],
-        env,
-        cwd=ROOT / "app",
-    )
-    return out.strip().splitlines()[-1]
+    refs = workdir / "refs.txt"
+    props = {"main": "./cmd/hello", "platforms": ["linux/amd64", "linux/arm64"], "tags": ["it"]}
+    run(ko_command(props, str(refs)), env, cwd=ROOT / "app")
+    # ko writes the multi-platform index first, then each platform's image.
+    return refs.read_text().splitlines()[0].strip()
 
 
 def test_base_image_is_a_two_platform_index(base_image: str, crane: Crane) -> None:
@@ -70,6 +70,15 @@ def test_ko_build_meets_the_image_contract(service_image: str, crane: Crane) -> 
 def test_verify_image_script_passes_the_service(service_image: str, registry: Registry) -> None:
     out = run([str(SCRIPTS / "verify-image.sh"), service_image], registry.env)
     assert "linux/amd64 + linux/arm64" in out
+    assert "compressed linux/amd64 " in out
+
+
+def test_shipped_image_is_at_most_8_mib_per_platform(service_image: str, crane: Crane) -> None:
+    sizes = image_sizes(service_image, crane)
+    report = ", ".join(f"{p} {n / MIB:.2f} MiB ({n:,} bytes)" for p, n in sizes.items())
+    print(f"service image, compressed: {report}")
+    assert sorted(sizes) == ["linux/amd64", "linux/arm64"]
+    assert all(n <= MAX_COMPRESSED_BYTES for n in sizes.values()), report
 
 
 def _shell_layer(tmp_path: Path) -> Path:

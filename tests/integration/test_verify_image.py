@@ -13,7 +13,9 @@ import tarfile
 import pytest
 
 from scripts.verify_image import (
+    MAX_COMPRESSED_BYTES,
     VerifyError,
+    compressed_size,
     config_violations,
     elf_info,
     filesystem_violations,
@@ -21,6 +23,7 @@ from scripts.verify_image import (
     platform_violations,
     repository,
     shells_in,
+    size_violations,
 )
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -167,3 +170,15 @@ def test_filesystem_violations_missing_entrypoint() -> None:
 )
 def test_repository(ref: str, repo: str) -> None:
     assert repository(ref) == repo
+
+
+def test_compressed_size_counts_config_and_layers() -> None:
+    manifest = {"config": {"size": 1_000}, "layers": [{"size": 20_000}, {"size": 7_000_000}]}
+    assert compressed_size(manifest) == 7_021_000
+
+
+def test_size_violations_at_and_over_the_limit() -> None:
+    assert size_violations("linux/amd64", MAX_COMPRESSED_BYTES) == []
+    assert size_violations("linux/arm64", 13_212_058) == [
+        "linux/arm64: 12.6 MiB compressed, over the 8 MiB limit"
+    ]

@@ -27,7 +27,10 @@ func run() int {
 		logging.New(os.Stdout, slog.LevelInfo).Error("invalid configuration", slog.String("error", err.Error()))
 		return 2
 	}
-	logger := logging.New(os.Stdout, cfg.LogLevel)
+	// Lines are batched (logging.FlushInterval); warnings and errors, and
+	// everything before them, are written at once, and the rest on return.
+	logger, logs := logging.NewBuffered(os.Stdout, cfg.LogLevel)
+	defer func() { _ = logs.Close() }()
 	// Exporter errors (collector unreachable, ...) surface through the OTel
 	// global error handler; route them into the JSON log.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {

@@ -65,7 +65,7 @@ func New(ctx context.Context, cfg config.Config, build version.Info, logger *slo
 	})
 	quiet := []string{httpapi.PathHealthz, httpapi.PathReadyz, httpapi.PathMetrics}
 	handler := middleware.Chain(router,
-		middleware.NewTracing(tr.Provider, tr.Propagator, quiet...),
+		middleware.NewTracing(tr, quiet...),
 		reqMetrics,
 		middleware.NewAccessLog(logger, quiet...),
 	)

@@ -17,9 +17,20 @@ type helloResponse struct {
 	Message string `json:"message"`
 }
 
+// worldBody is the answer without a name, encoded once.
+var worldBody = encodeJSON(helloResponse{Message: "hello, world"})
+
 // ServeHTTP answers GET /api/v1/hello?name=: {"message": "hello, <name>"}.
 func (helloHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name, err := ParseName(r.URL.Query().Get("name"))
+	v := ""
+	if r.URL.RawQuery != "" {
+		v = r.URL.Query().Get("name")
+	}
+	if v == "" {
+		writeBody(w, http.StatusOK, worldBody)
+		return
+	}
+	name, err := ParseName(v)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

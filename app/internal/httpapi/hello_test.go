@@ -80,3 +80,19 @@ func TestRoutesAndMethods(t *testing.T) {
 		t.Errorf("POST /api/v1/hello: %d, want 405", rec.Code)
 	}
 }
+
+// The default greeting, encoded once, is byte for byte what the encoder
+// writes for any other name.
+func TestHelloDefaultBodyIsTheEncodedGreeting(t *testing.T) {
+	mux := newTestRouter()
+	for _, target := range []string{"/api/v1/hello", "/api/v1/hello?name=", "/api/v1/hello?other=1"} {
+		rec := get(t, mux, target)
+		if rec.Body.String() != `{"message":"hello, world"}`+"\n" || rec.Header().Get("Content-Type") != "application/json" ||
+			rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: %q %v", target, rec.Body.String(), rec.Header())
+		}
+	}
+	if got, want := get(t, mux, "/api/v1/hello?name=Ada").Body.String(), `{"message":"hello, Ada"}`+"\n"; got != want {
+		t.Errorf("named: %q, want %q", got, want)
+	}
+}

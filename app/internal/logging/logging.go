@@ -5,6 +5,7 @@ package logging
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 
@@ -16,11 +17,23 @@ func New(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(NewTraceHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
+// NewBuffered is New through a BufferedWriter: lines reach w in batches,
+// except that a record at warn level or above is written at once with
+// everything before it. Close the writer before exiting.
+func NewBuffered(w io.Writer, level slog.Level) (*slog.Logger, *BufferedWriter) {
+	bw := NewBufferedWriter(w)
+	h := NewTraceHandler(slog.NewJSONHandler(bw, &slog.HandlerOptions{Level: level}))
+	h.flush = bw.Flush
+	return slog.New(h), bw
+}
+
 // TraceHandler adds trace_id and span_id from the context of each record
 // that carries a valid span context. Use the *Context logging methods
 // (InfoContext, LogAttrs) for the ids to appear.
 type TraceHandler struct {
 	inner slog.Handler
+	// flush, when set, is called after each record at warn level or above.
+	flush func() error
 }
 
 // NewTraceHandler wraps inner.
@@ -39,15 +52,19 @@ func (h *TraceHandler) Handle(ctx context.Context, r slog.Record) error {
 			slog.String("span_id", sc.SpanID().String()),
 		)
 	}
-	return h.inner.Handle(ctx, r)
+	err := h.inner.Handle(ctx, r)
+	if h.flush != nil && r.Level >= slog.LevelWarn {
+		err = errors.Join(err, h.flush())
+	}
+	return err
 }
 
 // WithAttrs keeps the trace handler on top of the derived handler.
 func (h *TraceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &TraceHandler{inner: h.inner.WithAttrs(attrs)}
+	return &TraceHandler{inner: h.inner.WithAttrs(attrs), flush: h.flush}
 }
 
 // WithGroup keeps the trace handler on top of the derived handler.
 func (h *TraceHandler) WithGroup(name string) slog.Handler {
-	return &TraceHandler{inner: h.inner.WithGroup(name)}
+	return &TraceHandler{inner: h.inner.WithGroup(name), flush: h.flush}
 }

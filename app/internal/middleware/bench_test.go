@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/gantry-dev/gantry/app/internal/config"
 	"github.com/gantry-dev/gantry/app/internal/logging"
@@ -30,9 +29,10 @@ func (discardExporter) Shutdown(context.Context) error                          
 
 // Sampling setups of the chain under test.
 const (
-	traceAll   = "traced"      // endpoint set, every request sampled
-	traceRatio = "ratio10"     // endpoint set, parentbased_traceidratio 0.1
-	traceOff   = "tracing-off" // no endpoint: no-op provider
+	traceAll       = "traced"      // endpoint set, every request sampled
+	traceRatio     = "ratio10"     // endpoint set, parentbased_traceidratio 0.1
+	traceUnsampled = "unsampled"   // endpoint set, always_off: no request sampled
+	traceOff       = "tracing-off" // no endpoint: no-op provider
 )
 
 // benchChain is the production chain around router: spans batched to a
@@ -44,25 +44,26 @@ func benchChain(tb testing.TB, router http.Handler, tracing string, log io.Write
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var tr *Tracing
-	switch tracing {
-	case traceOff:
-		tr = NewTracing(noop.NewTracerProvider(), telemetry.Propagator())
-	default:
+	tel := telemetry.Off()
+	if tracing != traceOff {
 		s := config.SamplerConfig{Name: config.SamplerAlwaysOn}
-		if tracing == traceRatio {
+		switch tracing {
+		case traceRatio:
 			s = config.SamplerConfig{Name: config.SamplerParentBasedTraceIDRatio, Ratio: 0.1}
+		case traceUnsampled:
+			s = config.SamplerConfig{Name: config.SamplerAlwaysOff}
 		}
-		tp := telemetry.NewProvider(sdktrace.NewBatchSpanProcessor(discardExporter{}), nil, s)
-		tb.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-		tr = NewTracing(tp, telemetry.Propagator())
+		tel = telemetry.New(sdktrace.NewBatchSpanProcessor(discardExporter{}), nil, s)
+		tb.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	}
-	return Chain(router, tr, m, NewAccessLog(logging.New(log, slog.LevelInfo)))
+	return Chain(router, NewTracing(tel), m, NewAccessLog(logging.New(log, slog.LevelInfo)))
 }
 
 // BenchmarkChain compares the bare router with the full middleware chain on
 // the same request, in process: the difference in ns/op is what the
-// instrumentation adds to each request.
+// instrumentation adds to each request. It is the profiling harness
+// (-cpuprofile, -memprofile); the figures the READMEs quote come from the
+// loopback benchmark, cmd/loadbench.
 func BenchmarkChain(b *testing.B) {
 	cases := []struct {
 		name string
@@ -71,6 +72,9 @@ func BenchmarkChain(b *testing.B) {
 		{"bare", func(*testing.B) http.Handler { return testRouter() }},
 		{"chain-" + traceAll, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceAll, io.Discard) }},
 		{"chain-" + traceRatio, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceRatio, io.Discard) }},
+		{"chain-" + traceUnsampled, func(b *testing.B) http.Handler {
+			return benchChain(b, testRouter(), traceUnsampled, io.Discard)
+		}},
 		{"chain-" + traceOff, func(b *testing.B) http.Handler { return benchChain(b, testRouter(), traceOff, io.Discard) }},
 	}
 	for _, c := range cases {
@@ -92,8 +96,7 @@ func BenchmarkChain(b *testing.B) {
 }
 
 // cpuTime is the CPU time (user + system) used so far by this process, all
-// threads included: the handler, the GC, the span batcher and, in the
-// loopback benchmark, the client. On a shared machine wall-clock ns/op moves
+// threads included: the handler, the GC and the span batcher. On a shared machine wall-clock ns/op moves
 // with the neighbours' load; CPU per operation mostly does not, and on a
 // dedicated machine throughput is cores / (CPU per request).
 func cpuTime() time.Duration {

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gantry-dev/gantry/app/internal/config"
 	"github.com/gantry-dev/gantry/app/internal/logging"
@@ -69,16 +68,16 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 func newFixture(t testing.TB, level slog.Level, router http.Handler) *fixture {
 	t.Helper()
 	spans := tracetest.NewInMemoryExporter()
-	tp := telemetry.NewProvider(sdktrace.NewSimpleSpanProcessor(spans), nil,
+	tel := telemetry.New(sdktrace.NewSimpleSpanProcessor(spans), nil,
 		config.SamplerConfig{Name: config.SamplerParentBasedAlwaysOn})
-	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
-	f := newFixtureWith(t, level, router, tp)
+	t.Cleanup(func() { _ = tel.Shutdown(t.Context()) })
+	f := newFixtureWith(t, level, router, tel)
 	f.spans = spans
 	return f
 }
 
-// newFixtureWith builds the chain around tp; spans is left nil.
-func newFixtureWith(t testing.TB, level slog.Level, router http.Handler, tp trace.TracerProvider) *fixture {
+// newFixtureWith builds the chain around tel; spans is left nil.
+func newFixtureWith(t testing.TB, level slog.Level, router http.Handler, tel *telemetry.Tracing) *fixture {
 	t.Helper()
 	reg, err := metrics.NewRegistry(version.Info{Version: "t", Revision: "r", GoVersion: "go"})
 	if err != nil {
@@ -90,7 +89,7 @@ func newFixtureWith(t testing.TB, level slog.Level, router http.Handler, tp trac
 	}
 	logs := &syncBuffer{}
 	h := Chain(router,
-		NewTracing(tp, telemetry.Propagator(), "/healthz"),
+		NewTracing(tel, "/healthz"),
 		m,
 		NewAccessLog(logging.New(logs, level), "/healthz"),
 	)
@@ -192,8 +191,8 @@ func TestAccessLogCarriesTheTraceIDOfATracedRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %v (line %v)", k, l[k], v, l)
 		}
 	}
-	if d, ok := l["duration_ms"].(float64); !ok || d < 0 {
-		t.Errorf("duration_ms = %v", l["duration_ms"])
+	if d, ok := l["duration_us"].(float64); !ok || d < 0 || d != float64(int64(d)) {
+		t.Errorf("duration_us = %v, want whole microseconds", l["duration_us"])
 	}
 	if _, ok := l["time"]; !ok {
 		t.Error("no time key")

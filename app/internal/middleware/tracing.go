@@ -6,64 +6,64 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/gantry-dev/gantry/app/internal/telemetry"
 )
 
-// Tracing starts a server span per request with otelhttp, continuing the
-// caller's W3C trace context.
+// Tracing continues the caller's W3C trace context on every request and
+// starts a server span, with otelhttp, on the requests that are sampled.
 type Tracing struct {
-	provider   trace.TracerProvider
-	propagator propagation.TextMapPropagator
-	untraced   map[string]bool
+	tel      *telemetry.Tracing
+	untraced map[string]bool
 }
 
-// NewTracing traces with provider and propagator; requests whose path is in
-// untraced (probes, scrapes) get no span, since thousands of identical
+// NewTracing traces with tel; requests whose path is in untraced (probes,
+// scrapes) get no span and no trace context, since thousands of identical
 // health-check traces help nobody.
-func NewTracing(provider trace.TracerProvider, propagator propagation.TextMapPropagator, untraced ...string) *Tracing {
-	t := &Tracing{provider: provider, propagator: propagator, untraced: map[string]bool{}}
+func NewTracing(tel *telemetry.Tracing, untraced ...string) *Tracing {
+	t := &Tracing{tel: tel, untraced: map[string]bool{}}
 	for _, p := range untraced {
 		t.untraced[p] = true
 	}
 	return t
 }
 
-// Handler wraps next. The span is named after the matched route pattern
-// (e.g. "GET /api/v1/hello"), which otelhttp reads from the request once the
-// mux has run; request metrics come from the Metrics middleware, so otelhttp
-// gets a no-op meter provider.
+// Handler wraps next. The caller's trace context (and baggage) is extracted
+// into the request context first, so that logs and exemplars point at the
+// caller's trace whatever happens next. Then the presampler decides: a
+// request whose span would not be recorded (tracing off, or not sampled)
+// goes straight to next, paying for no span, attribute set or writer
+// wrapper; a sampled one goes through otelhttp, whose span is named after
+// the matched route pattern (e.g. "GET /api/v1/hello") once the mux has run.
 //
-// With tracing off (the no-op provider) otelhttp would still build its span
-// and metric attribute sets and wrap the writer for nothing, about half of
-// the chain's cost; only the caller's trace context is of use then, so the
-// handler extracts it and nothing else.
+// otelhttp gets no propagator (the context is already extracted) and a
+// no-op meter provider: request metrics come from the Metrics middleware.
 func (t *Tracing) Handler(next http.Handler) http.Handler {
-	if _, off := t.provider.(noop.TracerProvider); off {
-		return t.propagateOnly(next)
+	var sampled http.Handler
+	if t.tel.Presampler != nil {
+		sampled = otelhttp.NewHandler(next, "http.server",
+			otelhttp.WithTracerProvider(t.tel.Provider),
+			otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
+			otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelhttp.WithSpanNameFormatter(spanName),
+		)
 	}
-	return otelhttp.NewHandler(next, "http.server",
-		otelhttp.WithTracerProvider(t.provider),
-		otelhttp.WithPropagators(t.propagator),
-		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
-		otelhttp.WithFilter(t.traced),
-		otelhttp.WithSpanNameFormatter(spanName),
-	)
-}
-
-func (t *Tracing) traced(r *http.Request) bool { return !t.untraced[r.URL.Path] }
-
-// propagateOnly puts the caller's W3C trace context (and baggage) in the
-// request context, as otelhttp does before starting its span, so that logs
-// and exemplars still point at the caller's trace.
-func (t *Tracing) propagateOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !t.traced(r) {
+		if t.untraced[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		ctx := t.tel.Propagator.Extract(r.Context(), headerCarrier(r.Header))
+		if sampled != nil {
+			if sctx, ok := t.tel.Presampler.Sample(ctx, spanName("", r)); ok {
+				sampled.ServeHTTP(w, r.WithContext(sctx))
+				return
+			}
+		}
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

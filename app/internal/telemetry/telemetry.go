@@ -21,11 +21,15 @@ import (
 	"github.com/gantry-dev/gantry/app/internal/version"
 )
 
-// Tracing is what the HTTP layer needs: a provider, a propagator, and a
-// Shutdown that flushes buffered spans (a no-op when tracing is off).
+// Tracing is what the HTTP layer needs: a provider, a propagator, the
+// presampler, and a Shutdown that flushes buffered spans (a no-op when
+// tracing is off).
 type Tracing struct {
 	Provider   trace.TracerProvider
 	Propagator propagation.TextMapPropagator
+	// Presampler decides a request's sampling before its span starts; nil
+	// when tracing is off, where nothing is ever recorded.
+	Presampler *Presampler
 	Shutdown   func(context.Context) error
 }
 
@@ -40,11 +44,7 @@ func Propagator() propagation.TextMapPropagator {
 // collector.
 func Setup(ctx context.Context, cfg config.TracingConfig, build version.Info) (*Tracing, error) {
 	if !cfg.Enabled {
-		return &Tracing{
-			Provider:   noop.NewTracerProvider(),
-			Propagator: Propagator(),
-			Shutdown:   func(context.Context) error { return nil },
-		}, nil
+		return Off(), nil
 	}
 	exp, err := newExporter(ctx, cfg.Protocol)
 	if err != nil {
@@ -54,18 +54,37 @@ func Setup(ctx context.Context, cfg config.TracingConfig, build version.Info) (*
 	if err != nil {
 		return nil, err
 	}
-	tp := NewProvider(sdktrace.NewBatchSpanProcessor(exp), res, cfg.Sampler)
-	return &Tracing{Provider: tp, Propagator: Propagator(), Shutdown: tp.Shutdown}, nil
+	return New(sdktrace.NewBatchSpanProcessor(exp), res, cfg.Sampler), nil
 }
 
-// NewProvider builds an SDK tracer provider around one span processor; tests
-// use it with an in-memory exporter.
-func NewProvider(sp sdktrace.SpanProcessor, res *resource.Resource, s config.SamplerConfig) *sdktrace.TracerProvider {
-	return sdktrace.NewTracerProvider(
+// Off is tracing with no endpoint: a no-op provider, no presampler, and the
+// W3C propagator so that the caller's trace context still reaches logs and
+// exemplars.
+func Off() *Tracing {
+	return &Tracing{
+		Provider:   noop.NewTracerProvider(),
+		Propagator: Propagator(),
+		Shutdown:   func(context.Context) error { return nil },
+	}
+}
+
+// New is tracing on: an SDK tracer provider around one span processor
+// (tests pass an in-memory exporter) and a presampler with the same
+// sampler, whose decisions the provider's ID generator keeps.
+func New(sp sdktrace.SpanProcessor, res *resource.Resource, s config.SamplerConfig) *Tracing {
+	sampler := Sampler(s)
+	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(sp),
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(Sampler(s)),
+		sdktrace.WithSampler(sampler),
+		sdktrace.WithIDGenerator(idGenerator{}),
 	)
+	return &Tracing{
+		Provider:   tp,
+		Propagator: Propagator(),
+		Presampler: &Presampler{sampler: sampler},
+		Shutdown:   tp.Shutdown,
+	}
 }
 
 func newExporter(ctx context.Context, protocol string) (sdktrace.SpanExporter, error) {

@@ -95,8 +95,8 @@ func TestResourceCarriesServiceAndEnvOverrides(t *testing.T) {
 		}
 	}
 	exp := tracetest.NewInMemoryExporter()
-	tp := NewProvider(sdktrace.NewSimpleSpanProcessor(exp), res, config.SamplerConfig{Name: config.SamplerAlwaysOn})
-	_, span := tp.Tracer("t").Start(context.Background(), "op")
+	tr := New(sdktrace.NewSimpleSpanProcessor(exp), res, config.SamplerConfig{Name: config.SamplerAlwaysOn})
+	_, span := tr.Provider.Tracer("t").Start(context.Background(), "op")
 	span.End()
 	if n := len(exp.GetSpans()); n != 1 {
 		t.Fatalf("exported %d spans, want 1", n)
