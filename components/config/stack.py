@@ -17,12 +17,13 @@ from .targets import LocalTarget, TargetConfig
 Profile = Literal["local", "dev", "prod"]
 
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
-    # Laptop/CI: one replica; the whole stack on the local control plane, whose
-    # simulated nodes have no volume provisioner, so every volume is an emptyDir.
+    # Laptop/CI: one replica. Observability is opt-in (it needs the charts from a
+    # repository or a complete mirror); the local control plane's simulated nodes
+    # have no volume provisioner, so every volume is an emptyDir.
     "local": {
         "image": {"builder": "ko"},
         "service": {"replicas": {"min": 1, "max": 2}},
-        "observability": {"profile": "small", "storage": {"persistent": False}},
+        "observability": {"enabled": False, "profile": "small", "storage": {"persistent": False}},
     },
     # Small and cheap: the whole observability stack within 2 vCPU / 4 GiB of requests.
     "dev": {
