@@ -8,14 +8,9 @@ import pytest
 from cases import apply
 from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine
-from gantry_policies import RULES
-from gantry_policies.settings import expand
+from gantry_policies.config import pack_config
 from gantry_policies.supply_chain import PROJECT_ROOT, dockerfile_path
 from helpers import policy
-
-
-def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
 
 
 def _id(case: ResourceCase) -> str:
