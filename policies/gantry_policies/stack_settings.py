@@ -30,6 +30,48 @@ HA_REGISTRIES: Final = ("docker.io/library/memcached", "docker.io/prom/memcached
 ADMISSION_REGISTRIES: Final = ("ghcr.io/sigstore/policy-controller",)
 """policy-controller's webhook, when signature verification is on."""
 
+
+def _reviewed(kind: str, name: str, reason: str, namespace: str | None = None) -> dict[str, Any]:
+    target = {"type": kind, "name": name} | ({"namespace": namespace} if namespace else {})
+    return {"rules": ["K22a"], **target, "reason": reason}
+
+
+CHART_EXEMPTIONS: Final = (
+    _reviewed(
+        "ClusterRole",
+        "kps-operator",
+        "prometheus-operator reconciles every monitoring.coreos.com resource (wildcards on its"
+        " own CRDs and their status) and writes the Secrets and ConfigMaps it renders for"
+        " Prometheus and Alertmanager",
+    ),
+    _reviewed(
+        "ClusterRole",
+        "kps-kube-state-metrics",
+        "kube-state-metrics lists and watches Secrets to export kube_secret_* metadata metrics;"
+        " it never exports their data",
+    ),
+    _reviewed(
+        "ClusterRole",
+        "kps-grafana-clusterrole",
+        "Grafana's sidecars watch ConfigMaps and Secrets labelled as dashboards or datasources;"
+        " gantry labels only its own",
+    ),
+)
+"""K22a findings on the pinned charts' RBAC (helm template with gantry's values), reviewed."""
+ADMISSION_EXEMPTIONS: Final = (
+    _reviewed(
+        "ClusterRole",
+        "policy-controller-webhook",
+        "the webhook reads image pull Secrets to fetch signatures from private registries",
+    ),
+    _reviewed(
+        "Role",
+        "policy-controller-webhook",
+        "the webhook keeps its own TLS certificate and config Secrets in its namespace",
+        "cosign-system",
+    ),
+)
+
 STRICT: Final = ("K15", "K16a", "K20", "K24", "K25", "K26", "K27", "A04a", "S02", "S04")
 """Advisory rules a strict stack makes mandatory: probes, a dedicated ServiceAccount,
 replicas with a disruption budget, checkable charts, zone/host spread, a priority class,
@@ -98,7 +140,11 @@ def settings_for(config: Any) -> dict[str, Any]:
         "allowedRegistries": _unique(registries),
         "firstPartyRepositories": _unique([repo for _, repo in pairs]),
         "unknownValues": policy.unknown_values,
-        "exemptions": [e.model_dump(exclude_none=True) for e in policy.exemptions],
+        "exemptions": [
+            *CHART_EXEMPTIONS,
+            *(ADMISSION_EXEMPTIONS if config.image.signature_verification.enabled else ()),
+            *(e.model_dump(exclude_none=True) for e in policy.exemptions),
+        ],
         "publicServices": [s.model_dump(exclude_none=True) for s in policy.public_services],
     }
     if policy.strictness == "strict":
