@@ -57,7 +57,7 @@ def _rule_problems(rule: dict[str, Any], kind: str | None) -> list[str]:
         read = ", ".join(sorted(verbs & _READ))
         if kind == "ClusterRole":
             problems.append(f"reads secrets cluster-wide ({read})")
-        elif not rule.get("resourceNames") or verbs & {"list", "watch"}:
+        elif not rule.get("resourceNames"):  # with them, even list/watch need a name selector
             problems.append(f"reads secrets ({read}) without resourceNames")
     for sub, (opening, what) in INTO_A_POD.items():
         if core and _verbs_on(verbs, resources, sub, opening):
