@@ -99,6 +99,18 @@ build-app: ## Cross-compile the service for linux/amd64 and linux/arm64 into app
 	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 go build -trimpath -buildvcs=false \
 	    -ldflags "$(APP_LDFLAGS)" -o bin/hello-linux-$$arch ./cmd/hello || exit 1; done
 
+.PHONY: policy-config
+policy-config: venv ## Generate every stack's pack config from its Pulumi.<stack>.yaml (never edit them)
+	cd policies && ../$(PY) -m gantry_policies.config --write
+
+.PHONY: policy-docs
+policy-docs: policy-config ## The pack configs and the rule table in docs/policies.md
+	cd policies && ../$(PY) -m gantry_policies.doc
+
+.PHONY: policy-config-check
+policy-config-check: venv ## Fail, naming the command, when a generated pack config is stale
+	cd policies && ../$(PY) -m gantry_policies.config --check
+
 .PHONY: policy-bench
 policy-bench: venv ## Policy time on a prod-shaped stack and a 3,000-object stress stack
 	cd policies && ../$(PY) -m gantry_policies.bench

@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gantry_policies import POLICIES, RULES
-from gantry_policies.settings import expand
+from gantry_policies import POLICIES
+from gantry_policies.config import pack_config
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 
@@ -21,7 +21,7 @@ def _initial_config() -> dict[str, EnforcementLevel | dict[str, Any]] | None:
     if not path:
         return None
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
-    expanded = expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
+    expanded = pack_config(settings)
     for entry in expanded.values():
         if "enforcementLevel" in entry:
             entry["enforcementLevel"] = EnforcementLevel(entry["enforcementLevel"])

@@ -31,7 +31,13 @@ if str(SCRIPTS) not in sys.path:
 from crd_schemas import CUSTOM_RESOURCE_SCHEMAS  # noqa: E402
 
 INFO_FILE = "render-info.json"
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+}
 
 
 def schema_version(target_version: str) -> str:

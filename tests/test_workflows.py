@@ -253,6 +253,44 @@ def _stack_token(value: str) -> str:
     return value.replace('"', "").strip()
 
 
+_PACK_CONFIG_OF = re.compile(r"python -m gantry_policies\.config --path \"?([^\s\")]+)")
+_SHELL_ASSIGNMENT = re.compile(r"^\s*(\w+)=\"\$\((.*)\)\"\s*$", re.M)
+
+
+def _pack_config_sources(job: dict[str, Any]) -> dict[str, str]:
+    """Where a job keeps the pack config a stack names -> that stack.
+
+    A step output (``${{ steps.<id>.outputs.path }}``) or a shell variable
+    (``$name``) filled by ``python -m gantry_policies.config --path <stack>``,
+    which reads ``gantry:policy.pack_config`` from ``Pulumi.<stack>.yaml``.
+    """
+    sources: dict[str, str] = {}
+    for step in expanded_steps(job.get("steps", [])):
+        run = str(step.get("run", ""))
+        for variable, command in _SHELL_ASSIGNMENT.findall(run):
+            found = _PACK_CONFIG_OF.search(command)
+            if found:
+                sources[f"${variable}"] = _stack_token(found.group(1))
+        found = _PACK_CONFIG_OF.search(run)
+        if found and step.get("id") and "path=" in run and "GITHUB_OUTPUT" in run:
+            sources[f"${{{{ steps.{step['id']}.outputs.path }}}}"] = _stack_token(found.group(1))
+    return sources
+
+
+def test_pack_config_sources_are_recognised() -> None:
+    job = {
+        "steps": [
+            {
+                "id": "pc",
+                "run": 'echo "path=$(cd policies && python -m gantry_policies.config --path prod)"'
+                ' >> "$GITHUB_OUTPUT"',
+            },
+            {"run": 'cfg="$(cd policies && python -m gantry_policies.config --path "$STACK")"\n'},
+        ]
+    }
+    assert _pack_config_sources(job) == {"${{ steps.pc.outputs.path }}": "prod", "$cfg": "$STACK"}
+
+
 @pytest.mark.parametrize(("workflow", "name", "job"), _job_params())
 def test_every_preview_and_up_enforces_the_policy_pack_with_its_stack_config(
     workflow: str, name: str, job: dict[str, Any]
@@ -273,9 +311,11 @@ def test_every_preview_and_up_enforces_the_policy_pack_with_its_stack_config(
             f"{where}: pulumi {op.command} must run the 'policies' pack, got {op.policy_packs}"
         )
         stack = _stack_token(op.stack)
-        assert [_stack_token(c) for c in op.policy_pack_configs] == [
-            f"policies/config/{stack}.json"
-        ], f"{where}: pulumi {op.command} must use policies/config/<its stack>.json"
+        sources = _pack_config_sources(job)
+        assert [sources.get(c.strip(), c) for c in op.policy_pack_configs] == [stack], (
+            f"{where}: pulumi {op.command} must use the pack config its stack names"
+            " (python -m gantry_policies.config --path <stack>)"
+        )
 
 
 def test_the_policy_check_sees_every_preview_and_up() -> None:

@@ -158,6 +158,10 @@ def _shell_ops(script: str) -> Iterator[PulumiOp]:
             yield PulumiOp(words[1], stack, (), (), tuple(words[2:]), "make")
 
 
+_EXPRESSION_OR_WORD = re.compile(r"\$\{\{.*?\}\}|\S+")
+"""A list input's items: words, with a ``${{ ... }}`` expression kept whole."""
+
+
 def pulumi_ops(step: Mapping[str, Any]) -> list[PulumiOp]:
     """The Pulumi operations one step performs (none for most steps)."""
     uses = str(step.get("uses", ""))
@@ -168,7 +172,7 @@ def pulumi_ops(step: Mapping[str, Any]) -> list[PulumiOp]:
             return []  # install-only mode
         packs = tuple(str(with_.get("policyPacks", "")).split()) if "policyPacks" in with_ else ()
         configs = (
-            tuple(str(with_.get("policyPackConfigs", "")).split())
+            tuple(_EXPRESSION_OR_WORD.findall(str(with_.get("policyPackConfigs", ""))))
             if "policyPackConfigs" in with_
             else ()
         )

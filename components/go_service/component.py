@@ -58,8 +58,8 @@ class GoServiceArgs(ServiceSpec):
 
 
 class GoService(pulumi.ComponentResource):
-    """Namespace (PSA restricted), ServiceAccount, NetworkPolicies, Service, Deployment,
-    HPA, PDB, ServiceMonitor and Ingress for the service.
+    """Namespace (PSA restricted), ServiceAccount, NetworkPolicies, Service, PriorityClass,
+    Deployment, HPA, PDB, ServiceMonitor and Ingress for the service.
 
     Outputs: `namespace`, `service_name`, `cluster_url` (in-cluster http URL),
     `public_url` (https URL of the Ingress, None without one).
@@ -100,7 +100,8 @@ class GoService(pulumi.ComponentResource):
         # Pods start only once their identity and their network fence exist.
         # The HPA owns the replica count once it exists: `up` must never reset it.
         replicas = pulumi.ResourceOptions(ignore_changes=["spec.replicas"] if spec.scales else [])
-        workload = register(by_kind["Deployment"][0], [account, *policies], replicas)
+        priority = register(by_kind["PriorityClass"][0])
+        workload = register(by_kind["Deployment"][0], [account, priority, *policies], replicas)
         for obj in by_kind.get("HorizontalPodAutoscaler", []):
             register(obj, [workload])
         for obj in by_kind.get("PodDisruptionBudget", []):
@@ -139,6 +140,16 @@ class GoService(pulumi.ComponentResource):
                 f"{name}-service-account",
                 metadata=metadata,
                 automount_service_account_token=obj["automountServiceAccountToken"],
+                opts=opts,
+            )
+        if kind == "PriorityClass":
+            return k8s.scheduling.v1.PriorityClass(
+                f"{name}-priority-class",
+                metadata=metadata,
+                value=obj["value"],
+                global_default=obj["globalDefault"],
+                preemption_policy=obj["preemptionPolicy"],
+                description=obj["description"],
                 opts=opts,
             )
         if kind == "ServiceMonitor":

@@ -10,7 +10,7 @@ from .namespace import namespace, service_account
 from .network import network_policies, service
 from .scaling import horizontal_pod_autoscaler, pod_disruption_budget
 from .spec import ServiceSpec
-from .workload import deployment
+from .workload import deployment, priority_class
 
 
 def render(spec: ServiceSpec) -> list[dict[str, Any]]:
@@ -20,6 +20,7 @@ def render(spec: ServiceSpec) -> list[dict[str, Any]]:
         service_account(spec),
         *network_policies(spec),
         service(spec),
+        priority_class(spec),
         deployment(spec),
         horizontal_pod_autoscaler(spec),
         pod_disruption_budget(spec),

@@ -119,15 +119,47 @@ def probes(spec: ServiceSpec) -> dict[str, dict[str, Any]]:
     }
 
 
+EPHEMERAL_STORAGE_REQUEST = "64Mi"
+EPHEMERAL_STORAGE_LIMIT = "256Mi"
+"""The service writes no file (read-only root, no volume): its node disk use is its log
+files, which the kubelet rotates at 5 x 10Mi. The limit evicts a runaway, not the service."""
+
+
 def resources(spec: ServiceSpec) -> dict[str, Any]:
     """Requests and the memory limit always; a CPU limit only when configured (throttling)."""
     config = spec.service.resources
-    limits = {"memory": config.memory_limit}
+    limits = {"memory": config.memory_limit, "ephemeral-storage": EPHEMERAL_STORAGE_LIMIT}
     if config.cpu_limit is not None:
         limits["cpu"] = config.cpu_limit
     return {
-        "requests": {"cpu": config.cpu_request, "memory": config.memory_request},
+        "requests": {
+            "cpu": config.cpu_request,
+            "memory": config.memory_request,
+            "ephemeral-storage": EPHEMERAL_STORAGE_REQUEST,
+        },
         "limits": limits,
+    }
+
+
+PRIORITY_VALUE = 100_000
+"""Above every pod without a class (0) and batch work, far below system-* (2e9)."""
+
+
+def priority_class_name(spec: ServiceSpec) -> str:
+    """Cluster-scoped, so named after the namespace too: two services never share one."""
+    return f"{spec.namespace}-{spec.name}"
+
+
+def priority_class(spec: ServiceSpec) -> dict[str, Any]:
+    """The service's PriorityClass: under node pressure its pods preempt unclassed ones."""
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": priority_class_name(spec), "labels": standard_labels(spec)},
+        "value": PRIORITY_VALUE,
+        "globalDefault": False,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "description": f"{spec.name}: a serving workload, scheduled before batch work",
     }
 
 
@@ -227,6 +259,7 @@ def pod_template(spec: ServiceSpec) -> dict[str, Any]:
             "enableServiceLinks": False,
             "securityContext": pod_security_context(),
             "terminationGracePeriodSeconds": termination_grace_seconds(spec),
+            "priorityClassName": priority_class_name(spec),
             "topologySpreadConstraints": topology_spread(spec),
             "tolerations": [ARM64_TOLERATION],
             # The root filesystem is read-only and the service writes no file, so no /tmp volume.

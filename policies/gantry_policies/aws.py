@@ -547,6 +547,7 @@ RULES: list[Rule] = [
         "eks.Cluster",
         check=_eks_logs(ALL_LOG_TYPES, True),
         types=(EKS_CLUSTER,),
+        reads=("eksSupportedVersions",),
     ),
     Rule(
         "A08",

@@ -13,6 +13,7 @@ from . import (
     network,
     pod_security,
     rbac,
+    reliability,
     supply_chain,
     workload,
 )
@@ -24,6 +25,7 @@ _FAMILIES: tuple[list[Rule], ...] = (
     images.RULES,
     network.RULES,
     rbac.RULES,
+    reliability.RULES,
     apis.RULES,
     aws.RULES,
     gcp.RULES,

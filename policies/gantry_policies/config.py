@@ -1,74 +1,104 @@
-"""Turn pack-wide settings into the ``--policy-pack-config`` files the engine reads.
+"""Generate the ``--policy-pack-config`` files from the stacks' own config.
 
-The engine hands each policy only the config stored under its own name, so a
-pack config repeats the settings under every policy. People edit one document
-per stack, ``policies/settings/<stack>.json``; the committed
-``policies/config/<stack>.json`` is generated from it:
+Each stack's file (the path its ``gantry:policy.pack_config`` names) is generated from
+``Pulumi.<stack>.yaml`` (``stack_settings``) and never edited by hand. The engine
+hands each policy only the config under its own name, so every policy gets just
+the keys it reads, the exemptions that name it and its level:
 
-    python -m gantry_policies.config --write    # regenerate every stack's file
-    python -m gantry_policies.config --check    # exit 1 if one is stale
-    python -m gantry_policies.config SETTINGS.json   # print one file (any settings)
+    make policy-config                                     # = the --write below
+    python -m gantry_policies.config --write               # regenerate every stack's file
+    python -m gantry_policies.config --check               # exit 1, naming the command, if stale
+    python -m gantry_policies.config --path STACK          # the file STACK's config names
+    python -m gantry_policies.config --stack STACK         # print STACK's pack config
+    python -m gantry_policies.config SETTINGS.json         # print it for any settings document
+
+``generate()``, ``write()`` and ``stale()`` are what ``make docs``/``make check`` call.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .catalog import RULES
 from .settings import expand
+from .stack_settings import PROJECT_ROOT, load_stack, settings_for, stack_names
 
-PACK_DIR = Path(__file__).resolve().parents[1]
-SETTINGS_DIR = PACK_DIR / "settings"
-CONFIG_DIR = PACK_DIR / "config"
-
-
-def policy_ids() -> dict[str, str]:
-    """Policy name -> rule id, for every rule the engine runs."""
-    return {r.name: r.id for r in RULES if r.scope != "ci"}
+PACK_DIR: Final = Path(__file__).resolve().parents[1]
+CONFIG_DIR: Final = PACK_DIR / "config"
+REGENERATE: Final = (
+    "make policy-config  (or: cd policies && python -m gantry_policies.config --write)"
+)
 
 
-def render(settings: dict[str, Any]) -> str:
+def pack_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``--policy-pack-config`` document for one settings document."""
+    return expand(settings, [r for r in RULES if r.scope != "ci"])
+
+
+def render(settings: Mapping[str, Any]) -> str:
     """The pack-config JSON text for one settings document."""
-    return json.dumps(expand(settings, policy_ids()), indent=2, sort_keys=True) + "\n"
+    return json.dumps(pack_config(settings), indent=2, sort_keys=True) + "\n"
 
 
-def generated() -> dict[Path, str]:
-    """Every stack's config path and the text it must hold."""
+def pack_config_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
+    """Where ``stack``'s pack config lives: the path its ``gantry:policy.pack_config`` names."""
+    return root / str(load_stack(stack, root).policy.pack_config)
+
+
+def generate(root: Path = PROJECT_ROOT) -> dict[Path, str]:
+    """Every stack's pack-config path and the text it must hold."""
     out = {}
-    for source in sorted(SETTINGS_DIR.glob("*.json")):
-        settings = json.loads(source.read_text(encoding="utf-8"))
-        out[CONFIG_DIR / source.name] = render(settings)
+    for stack in stack_names(root):
+        config = load_stack(stack, root)
+        out[root / config.policy.pack_config] = render(settings_for(config))
     return out
 
 
-def _stale() -> list[Path]:
+def stale(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Generated files that are missing or differ from what the stacks say."""
     return [
         path
-        for path, text in generated().items()
+        for path, text in generate(root).items()
         if not path.is_file() or path.read_text(encoding="utf-8") != text
     ]
 
 
+def write(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Write every stack's pack config; the paths written."""
+    written = []
+    for path, text in generate(root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def main(argv: list[str]) -> int:
     if argv == ["--write"]:
-        CONFIG_DIR.mkdir(exist_ok=True)
-        for path, text in generated().items():
-            path.write_text(text, encoding="utf-8")
+        write()
         return 0
     if argv == ["--check"]:
-        stale = _stale()
-        for path in stale:
-            print(f"{path} is stale: run python -m gantry_policies.config --write", file=sys.stderr)
-        return 1 if stale else 0
+        paths = stale()
+        for path in paths:
+            print(f"{path.relative_to(PROJECT_ROOT)} is stale: run {REGENERATE}", file=sys.stderr)
+        return 1 if paths else 0
+    if len(argv) == 2 and argv[0] == "--path":
+        print(pack_config_path(argv[1]).relative_to(PROJECT_ROOT))
+        return 0
+    if len(argv) == 2 and argv[0] == "--stack":
+        sys.stdout.write(render(settings_for(load_stack(argv[1]))))
+        return 0
     if len(argv) == 1 and not argv[0].startswith("-"):
         settings = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
         sys.stdout.write(render(settings))
         return 0
     print(
-        "usage: python -m gantry_policies.config (--write | --check | SETTINGS.json)",
+        "usage: python -m gantry_policies.config"
+        " (--write | --check | --path STACK | --stack STACK | SETTINGS.json)",
         file=sys.stderr,
     )
     return 2

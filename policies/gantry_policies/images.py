@@ -138,6 +138,7 @@ RULES: list[Rule] = [
         ),
         _KINDS,
         check=_tags,
+        reads=("firstPartyRepositories",),
         types=_WORKLOADS,
     ),
     Rule(
@@ -152,6 +153,7 @@ RULES: list[Rule] = [
         ),
         _KINDS,
         check=_registries,
+        reads=("allowedRegistries",),
         types=_WORKLOADS,
     ),
 ]

@@ -19,6 +19,12 @@ def is_chart_object(resource: Resource) -> bool:
     return "helm.sh/chart" in found or found.get("app.kubernetes.io/managed-by") == "Helm"
 
 
+def namespace_of(resource: Resource) -> Any:
+    """``metadata.namespace``; an object without one lands in ``default``, so it is ``default``."""
+    ns = resource.namespace
+    return "default" if ns is None or ns == "" else ns
+
+
 def pod_labels(template_metadata: dict[str, Any]) -> dict[str, Any]:
     value = get(template_metadata, "labels")
     return value if isinstance(value, dict) else {}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .kube import pod_labels
+from .kube import namespace_of, pod_labels
 from .podspec import pod_template
 from .rule import MANDATORY, Finding, Resource, Rule, cannot_verify, violation
 from .settings import Settings
@@ -56,7 +56,7 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
         template = pod_template(r.type, r.props)
         if template is None:
             continue
-        ns = r.namespace
+        ns = namespace_of(r)
         if ns is UNKNOWN:
             yield cannot_verify("metadata.namespace", r.urn, r.display)
             continue
@@ -64,7 +64,7 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
         unknown_selector = False
         selected = False
         for p in allowing:
-            if p.namespace != ns:
+            if namespace_of(p) != ns:
                 continue
             selector = _selector(_spec(p))
             if selector is UNKNOWN:
@@ -83,7 +83,7 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
         if isinstance(ns, str):
             namespaces.setdefault(ns, r)
     for ns, first in sorted(namespaces.items()):
-        if not any(p.namespace == ns and _is_default_deny(p) for p in policies):
+        if not any(namespace_of(p) == ns and _is_default_deny(p) for p in policies):
             yield violation(
                 f'namespace "{ns}": add a default-deny NetworkPolicy'
                 " (podSelector: {}, policyTypes: [Ingress, Egress], no rules).",
@@ -166,5 +166,6 @@ RULES: list[Rule] = [
         "Service, Ingress",
         check=_exposure,
         types=(_SERVICE, _INGRESS),
+        reads=("publicServices",),
     ),
 ]

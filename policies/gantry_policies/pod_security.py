@@ -83,6 +83,7 @@ def _rule(rule_id: str, name: str, description: str, severity: Severity, remedia
         resources=_KINDS,
         check=_check(rule_id),
         types=_TYPES,
+        reads=("podSecurity",),
     )
 
 

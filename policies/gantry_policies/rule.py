@@ -25,7 +25,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .settings import CONFIG_SCHEMA, Settings, from_config
+from .settings import COMMON_KEYS, CONFIG_SCHEMA, Settings, from_config
 from .values import UNKNOWN, Path, dotted, get, plain
 
 MANDATORY = EnforcementLevel.MANDATORY
@@ -132,6 +132,13 @@ class Rule:
     stack_check: StackCheck | None = None
     types: tuple[str, ...] = ()
     ci_step: str | None = None
+    reads: tuple[str, ...] = ()
+    """Settings keys the check reads, beyond the ``COMMON_KEYS`` every policy reads."""
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """Every settings key this policy's config may hold (and its schema declares)."""
+        return (*COMMON_KEYS, *self.reads)
 
     @property
     def scope(self) -> Scope:
@@ -240,7 +247,9 @@ def to_policy(rule: Rule) -> Policy:
         "name": rule.name,
         "description": f"{rule.id}: {rule.description}",
         "enforcement_level": rule.enforcement,
-        "config_schema": PolicyConfigSchema(properties=CONFIG_SCHEMA),
+        "config_schema": PolicyConfigSchema(
+            properties={k: CONFIG_SCHEMA[k] for k in rule.config_keys}
+        ),
         "display_name": f"{rule.id} {rule.name}",
         "severity": rule.severity,
         "tags": [rule.id],

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 Level = Literal["privileged", "baseline", "restricted"]
 LEVELS: Final[tuple[Level, ...]] = ("privileged", "baseline", "restricted")
@@ -96,6 +96,9 @@ CONFIG_SCHEMA: Final[dict[str, dict[str, Any]]] = {
 
 
 _ENFORCEMENT_LEVELS: Final = ("advisory", "mandatory", "remediate", "disabled")
+COMMON_KEYS: Final = ("exemptions", "unknownValues")
+"""Read by every policy: exemptions (``to_policy``) and unknown values (``emit``)."""
+_DEFAULTS: Final[dict[str, Any]] = {"unknownValues": "defer", "exemptions": []}
 
 
 class SettingsError(ValueError):
@@ -286,11 +289,30 @@ def from_config(config: Mapping[str, Any]) -> Settings:
     return _SETTINGS.get(config)
 
 
-def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dict[str, Any]:
+class PolicyEntry(Protocol):
+    """What ``expand`` needs of a rule: its policy name, id and the keys it reads."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config_keys(self) -> tuple[str, ...]: ...
+
+
+def _names(exemption: Mapping[str, Any], rule: PolicyEntry) -> bool:
+    rules = exemption.get("rules") or []
+    return "*" in rules or rule.id in rules or rule.name in rules
+
+
+def expand(pack_settings: Mapping[str, Any], rules: Iterable[PolicyEntry]) -> dict[str, Any]:
     """Per-policy config (``--policy-pack-config`` form) from one pack-wide document.
 
-    ``policies`` maps policy name to rule id. ``enforcementLevels`` (policy name
-    or rule id -> level) is the only key not copied to every policy.
+    Each policy gets the keys it reads, the exemptions that name it and its level
+    from ``enforcementLevels`` (policy name or rule id -> level); a policy with
+    nothing but defaults gets no entry.
     """
     shared = {
         k: v
@@ -298,8 +320,13 @@ def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dic
         if k != "enforcementLevels" and not k.startswith("$")  # "$comment" stays in the source
     }
     parse(shared)  # fail here, not inside the engine, on a bad document
+    unknown_keys = sorted(set(shared) - set(CONFIG_SCHEMA))
+    if unknown_keys:
+        raise SettingsError(f"unknown settings: {', '.join(unknown_keys)}")
+    rules = list(rules)
     levels = dict(pack_settings.get("enforcementLevels") or {})
-    unknown = sorted(set(levels) - set(policies) - set(policies.values()))
+    known = {r.name for r in rules} | {r.id for r in rules}
+    unknown = sorted(set(levels) - known)
     if unknown:
         raise SettingsError(f"enforcementLevels names no policy: {', '.join(unknown)}")
     bad = sorted(str(v) for v in levels.values() if v not in _ENFORCEMENT_LEVELS)
@@ -308,10 +335,17 @@ def expand(pack_settings: Mapping[str, Any], policies: Mapping[str, str]) -> dic
             f"enforcementLevels: {', '.join(bad)} is not one of {_ENFORCEMENT_LEVELS}"
         )
     out: dict[str, Any] = {}
-    for name, rule_id in policies.items():
-        entry: dict[str, Any] = dict(shared)
-        level = levels.get(name, levels.get(rule_id))
+    for rule in rules:
+        entry: dict[str, Any] = {}
+        for key in rule.config_keys:
+            value = shared.get(key)
+            if key == "exemptions":
+                value = [e for e in value or [] if _names(e, rule)]
+            if value is not None and value != _DEFAULTS.get(key):
+                entry[key] = value
+        level = levels.get(rule.name, levels.get(rule.id))
         if level is not None:
             entry["enforcementLevel"] = level
-        out[name] = entry
+        if entry:
+            out[rule.name] = entry
     return out

@@ -213,6 +213,7 @@ RULES: list[Rule] = [
         ),
         "ClusterImagePolicy, ClusterPolicy, workloads (stack)",
         stack_check=_signatures,
+        reads=("firstPartyRepositories",),
     ),
     Rule(
         "S03",
@@ -238,5 +239,6 @@ RULES: list[Rule] = [
         "CI: trivy image --exit-code 1 --severity CRITICAL,HIGH <ref>; pack: enable ECR scanning.",
         "CI; ecr.* (stack)",
         stack_check=_scanning,
+        reads=("firstPartyRepositories",),
     ),
 ]

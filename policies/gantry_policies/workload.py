@@ -8,9 +8,10 @@ from typing import Any, Final
 
 from pulumi_policy import Severity
 
-from .kube import is_chart_object, pod_labels
+from .kube import is_chart_object, namespace_of, pod_labels
 from .podspec import WORKLOAD_TYPES, PodTemplate, pod_template
 from .rule import ADVISORY, MANDATORY, Finding, Resource, Rule, cannot_verify, violation
+from .secret_values import secret_in
 from .settings import Settings
 from .values import UNKNOWN, dotted
 
@@ -105,7 +106,7 @@ def _read_only_root(resource: Resource, _s: Settings) -> Iterable[Finding]:
             )
 
 
-def _first_party_only(check: Any) -> Any:
+def first_party_only(check: Any) -> Any:
     def wrapped(resource: Resource, settings: Settings) -> Iterable[Finding]:
         return [] if is_chart_object(resource) else check(resource, settings)
 
@@ -119,7 +120,7 @@ def _charts_only(check: Any) -> Any:
     return wrapped
 
 
-def _resources_check(keys: Sequence[tuple[str, str]]) -> Any:
+def resources_check(keys: Sequence[tuple[str, str]]) -> Any:
     def check(resource: Resource, _s: Settings) -> Iterable[Finding]:
         template = _template(resource)
         if template is None:
@@ -237,6 +238,12 @@ def _config_map_secrets(resource: Resource) -> Iterable[Finding]:
         return
     for key, value in data.items() if isinstance(data, dict) else []:
         if not SECRET_NAME.search(str(key)):
+            found = secret_in(value) if isinstance(value, str) else None
+            if found:
+                yield violation(
+                    f'{resource.display}: key "{key}" holds {found}; move it to a Secret'
+                    " (or an external secret store) and reference it."
+                )
             continue
         if value is UNKNOWN:
             yield cannot_verify(f"data.{key}", subject=resource.display)
@@ -263,6 +270,12 @@ def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
             yield cannot_verify(f"{path}.name", subject=resource.display)
             continue
         if not isinstance(name, str) or not SECRET_NAME.search(name):
+            found = secret_in(value) if isinstance(value, str) else None
+            if found:
+                yield violation(
+                    f'{resource.display}: env "{name}" holds {found} in its literal value; use'
+                    " valueFrom.secretKeyRef or a mounted Secret file."
+                )
             continue
         if value is UNKNOWN:
             # An unknown literal is a computed value (often a secret output): the worst case.
@@ -327,8 +340,53 @@ def _selects(selector: Any, pod: dict[str, Any]) -> bool:
     return True
 
 
+def _same_namespace(a: Resource, b: Resource) -> bool:
+    return bool(namespace_of(a) == namespace_of(b))
+
+
+def _autoscaler(r: Resource, hpas: Sequence[Resource]) -> Resource | None:
+    """The HorizontalPodAutoscaler whose scaleTargetRef is ``r`` (same namespace, kind, name)."""
+    name = r.get("metadata", "name")
+    for hpa in hpas:
+        ref = hpa.get("spec", "scaleTargetRef")
+        if (
+            isinstance(ref, dict)
+            and _same_namespace(hpa, r)
+            and ref.get("kind") == r.kind
+            and ref.get("name") == name
+        ):
+            return hpa
+    return None
+
+
+def _hpa_problems(hpa: Resource, r: Resource) -> Iterable[Finding]:
+    low, high = hpa.get("spec", "minReplicas"), hpa.get("spec", "maxReplicas")
+    low = 1 if low is None else low
+    if low is UNKNOWN or high is UNKNOWN:
+        yield cannot_verify("spec.minReplicas / spec.maxReplicas", r.urn, hpa.display)
+        return
+    if isinstance(high, int | float) and low > high:
+        yield violation(
+            f"{hpa.display}: minReplicas ({int(low)}) is above maxReplicas ({int(high)});"
+            " set minReplicas <= maxReplicas.",
+            r.urn,
+        )
+    elif isinstance(high, int | float) and high < 2:
+        yield violation(
+            f"{hpa.display}: maxReplicas {int(high)} keeps {r.display} at one pod; set"
+            " minReplicas >= 2 and maxReplicas above it.",
+            r.urn,
+        )
+
+
 def _replicas_and_pdbs(resources: Sequence[Resource], _s: Settings) -> Iterable[Finding]:
+    """The workload, its autoscaler and its disruption budgets, judged together.
+
+    With an HPA the floor is its ``minReplicas`` (it owns ``spec.replicas``), so a
+    PDB that blocks drains is one whose ``minAvailable`` reaches that floor.
+    """
     pdbs = [r for r in resources if r.kind == "PodDisruptionBudget"]
+    hpas = [r for r in resources if r.kind == "HorizontalPodAutoscaler"]
     for r in resources:
         if r.kind == "Pod":
             yield violation(
@@ -338,31 +396,44 @@ def _replicas_and_pdbs(resources: Sequence[Resource], _s: Settings) -> Iterable[
             continue
         if r.kind not in ("Deployment", "StatefulSet"):
             continue
-        replicas = r.get("spec", "replicas")
-        if replicas is UNKNOWN:
-            yield cannot_verify("spec.replicas", r.urn, r.display)
-            continue
-        count = 1 if replicas is None else int(replicas)
+        hpa = _autoscaler(r, hpas)
+        if hpa is not None:
+            problems = list(_hpa_problems(hpa, r))
+            yield from problems
+            if problems:
+                continue
+            floor = hpa.get("spec", "minReplicas")
+            count = 1 if floor is None else int(floor)
+        else:
+            replicas = r.get("spec", "replicas")
+            if replicas is UNKNOWN:
+                yield cannot_verify("spec.replicas", r.urn, r.display)
+                continue
+            count = 1 if replicas is None else int(replicas)
         if count < 2:
-            yield violation(
-                f"{r.display}: set spec.replicas >= 2 so a node drain does not take it down.", r.urn
+            fix = (
+                f"{hpa.display}: set minReplicas >= 2 so a node drain does not take"
+                f" {r.display} down."
+                if hpa is not None
+                else f"{r.display}: set spec.replicas >= 2 so a node drain does not take it down."
             )
+            yield violation(fix, r.urn)
             continue
         template = pod_template(r.type, r.props)
         labels = pod_labels(template.metadata) if template else {}
-        ns = r.namespace
         covering = [
-            p for p in pdbs if p.namespace == ns and _selects(p.get("spec", "selector"), labels)
+            p for p in pdbs if _same_namespace(p, r) and _selects(p.get("spec", "selector"), labels)
         ]
         if not covering:
             yield violation(
                 f"{r.display}: add a PodDisruptionBudget selecting its pods (replicas={count}).",
                 r.urn,
             )
+        at = f" at the HPA's minReplicas ({count})" if hpa is not None else ""
         for pdb in covering:
             if _blocks_disruption(pdb, count):
                 yield violation(
-                    f"{pdb.display}: allows no voluntary disruption for {r.display}; set "
+                    f"{pdb.display}: allows no voluntary disruption for {r.display}{at}; set "
                     "maxUnavailable: 1"
                     " or minAvailable below the replica count.",
                     r.urn,
@@ -393,7 +464,7 @@ RULES: list[Rule] = [
             "the app writes."
         ),
         _KINDS,
-        check=_first_party_only(_read_only_root),
+        check=first_party_only(_read_only_root),
         types=_WORKLOADS,
     ),
     Rule(
@@ -415,7 +486,7 @@ RULES: list[Rule] = [
         MANDATORY,
         "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory.",
         _KINDS,
-        check=_resources_check((("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))),
+        check=resources_check((("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))),
         types=_WORKLOADS,
     ),
     Rule(
@@ -426,7 +497,7 @@ RULES: list[Rule] = [
         ADVISORY,
         "Set resources.limits.cpu.",
         _KINDS,
-        check=_resources_check((("limits", "cpu"),)),
+        check=resources_check((("limits", "cpu"),)),
         types=_WORKLOADS,
     ),
     Rule(
@@ -448,7 +519,7 @@ RULES: list[Rule] = [
         MANDATORY,
         "Set automountServiceAccountToken: false; exempt API clients by name with a reason.",
         _KINDS + ", ServiceAccount",
-        check=_first_party_only(_automount),
+        check=first_party_only(_automount),
         types=(*_WORKLOADS, "kubernetes:core/v1:ServiceAccount"),
     ),
     Rule(
@@ -476,7 +547,10 @@ RULES: list[Rule] = [
     Rule(
         "K18",
         "disallow-literal-secrets",
-        "No secret-like literal values in env or ConfigMaps.",
+        (
+            "No secret-like literal values in env or ConfigMaps: by key name, and by value"
+            " (private keys, credentials in URLs, cloud/Slack/GitHub tokens, JWTs)."
+        ),
         Severity.CRITICAL,
         MANDATORY,
         "Store the value in a Secret (from a Pulumi secret) and reference it.",
@@ -499,13 +573,14 @@ RULES: list[Rule] = [
         "K20",
         "require-replicas-and-disruption-budget",
         (
-            "Deployments/StatefulSets run >= 2 replicas with a PDB that allows disruption; no "
-            "bare Pods."
+            "Deployments/StatefulSets run >= 2 replicas (an HPA's minReplicas when one scales"
+            " them; minReplicas <= maxReplicas, maxReplicas >= 2) with a PDB that still allows a"
+            " drain at that floor; no bare Pods."
         ),
         Severity.MEDIUM,
         ADVISORY,
         "Set replicas >= 2 (prod profile) and a PodDisruptionBudget with maxUnavailable: 1.",
-        "Deployment, StatefulSet, PodDisruptionBudget, Pod",
+        "Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget, Pod (stack)",
         stack_check=_replicas_and_pdbs,
     ),
 ]

@@ -85,6 +85,8 @@ def test_namespace_is_never_default(deployed: tuple[str, Recording]) -> None:
         metadata = obj.inputs["metadata"]
         if obj.type == "kubernetes:core/v1:Namespace":
             assert metadata["name"] == "hello"
+        elif obj.type == "kubernetes:scheduling.k8s.io/v1:PriorityClass":
+            assert "namespace" not in metadata, "cluster-scoped"
         else:
             assert metadata["namespace"] == "hello", obj.name
 
@@ -100,6 +102,7 @@ def test_the_objects_per_profile(deployed: tuple[str, Recording]) -> None:
         "NetworkPolicy",
         "NetworkPolicy",
         "PodDisruptionBudget",
+        "PriorityClass",
         "Service",
         "ServiceAccount",
         "ServiceMonitor",

@@ -126,6 +126,7 @@ def test_prod_renders_every_object_in_apply_order() -> None:
         "NetworkPolicy",
         "NetworkPolicy",
         "Service",
+        "PriorityClass",
         "Deployment",
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
@@ -144,7 +145,7 @@ def test_dev_has_no_ingress_and_local_no_monitoring() -> None:
 def test_every_namespaced_object_is_in_the_service_namespace(stack: str) -> None:
     for obj in manifests.render(stack_spec(stack)):
         metadata = obj["metadata"]
-        if obj["kind"] == "Namespace":
+        if obj["kind"] in ("Namespace", "PriorityClass"):  # cluster-scoped
             assert "namespace" not in metadata
             continue
         assert metadata["namespace"] == "hello"

@@ -132,12 +132,26 @@ def test_requests_and_limits_from_config() -> None:
     spec = service_spec(
         {"resources": {"cpu_request": "250m", "memory_request": "128Mi", "memory_limit": "256Mi"}}
     )
+    storage = {"ephemeral-storage": workload.EPHEMERAL_STORAGE_REQUEST}
     assert _container(spec)["resources"] == {
-        "requests": {"cpu": "250m", "memory": "128Mi"},
-        "limits": {"memory": "256Mi"},
+        "requests": {"cpu": "250m", "memory": "128Mi", **storage},
+        "limits": {"memory": "256Mi", "ephemeral-storage": workload.EPHEMERAL_STORAGE_LIMIT},
     }
     limited = service_spec({"resources": {"cpu_request": "250m", "cpu_limit": "1"}})
-    assert _container(limited)["resources"]["limits"] == {"memory": "128Mi", "cpu": "1"}
+    assert _container(limited)["resources"]["limits"] == {
+        "memory": "128Mi",
+        "cpu": "1",
+        "ephemeral-storage": workload.EPHEMERAL_STORAGE_LIMIT,
+    }
+
+
+def test_pods_get_the_services_priority_class() -> None:
+    spec = service_spec()
+    assert _pod(spec)["priorityClassName"] == workload.priority_class_name(spec)
+    priority = workload.priority_class(spec)
+    assert priority["metadata"]["name"] == workload.priority_class_name(spec)
+    assert 0 < priority["value"] < 1_000_000_000  # above unclassed pods, below system-*
+    assert priority["globalDefault"] is False
 
 
 @pytest.mark.parametrize(("drain", "timeout"), [(5, 20), (15, 30), (1, 1)])

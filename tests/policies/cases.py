@@ -37,14 +37,20 @@ _SECURE = {
     "capabilities": {"drop": ["ALL"]},
 }
 _RESOURCES = {
-    "requests": {"cpu": "50m", "memory": "64Mi"},
-    "limits": {"memory": "128Mi", "cpu": "1"},
+    "requests": {"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+    "limits": {"memory": "128Mi", "cpu": "1", "ephemeral-storage": "256Mi"},
 }
+SPREAD: Final = [
+    {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway"}
+    for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+]
 GOOD_POD: Final[dict[str, Any]] = {
     "metadata": {"name": "hello", "labels": {"app": "hello"}},
     "spec": {
         "serviceAccountName": "hello",
         "automountServiceAccountToken": False,
+        "priorityClassName": "service",
+        "topologySpreadConstraints": SPREAD,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": 65532,
@@ -118,6 +124,11 @@ def _pss(level: str, controls: str, detail: str) -> str:
 
 
 _C0 = ("spec", "containers", 0)
+_KEY = (
+    "-----BEGIN "
+    + "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END "
+    + "PRIVATE KEY-----\n"
+)
 _SC0 = (*_C0, "securityContext")
 _PSC = ("spec", "securityContext")
 _ENV_SECRET = {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
@@ -446,6 +457,18 @@ WORKLOAD_MUTATIONS: Final[dict[str, list[Mutation]]] = {
             '{d}: env "DB_PASSWORD" carries a literal secret-like value; use'
             " valueFrom.secretKeyRef or a mounted Secret file.",
         ),
+        Mutation(
+            "url-with-credentials",
+            [((*_C0, "env", 0), {"name": "DATABASE_URL", "value": "postgres://u:pw@db/app"})],
+            '{d}: env "DATABASE_URL" holds credentials embedded in a URL in its literal value;'
+            " use valueFrom.secretKeyRef or a mounted Secret file.",
+        ),
+        Mutation(
+            "private-key-value",
+            [((*_C0, "env", 0), {"name": "TLS", "value": _KEY})],
+            '{d}: env "TLS" holds a private key in its literal value; use'
+            " valueFrom.secretKeyRef or a mounted Secret file.",
+        ),
     ],
     "K18a": [
         Mutation(
@@ -462,6 +485,41 @@ WORKLOAD_MUTATIONS: Final[dict[str, list[Mutation]]] = {
         ),
     ],
 }
+
+
+_SCALED = ("Deployment", "StatefulSet", "ReplicaSet")
+WORKLOAD_MUTATIONS["K25"] = [
+    Mutation(
+        "no-spread",
+        [(("spec", "topologySpreadConstraints"), DELETE)],
+        "{d}: spread its replicas across zones and nodes: add topologySpreadConstraints (or"
+        " podAntiAffinity) with topologyKey topology.kubernetes.io/zone, kubernetes.io/hostname.",
+        kinds=_SCALED,
+    ),
+    Mutation(
+        "hosts-only",
+        [(("spec", "topologySpreadConstraints"), SPREAD[1:])],
+        "{d}: spread its replicas across zones: add topologySpreadConstraints (or"
+        " podAntiAffinity) with topologyKey topology.kubernetes.io/zone.",
+        kinds=_SCALED,
+    ),
+]
+WORKLOAD_MUTATIONS["K26"] = [
+    Mutation(
+        "no-priority-class",
+        [(("spec", "priorityClassName"), DELETE)],
+        "{d}: set {p}spec.priorityClassName to a PriorityClass of the stack, so the scheduler"
+        " preempts batch work before it.",
+        kinds=LONG_RUNNING,
+    ),
+]
+WORKLOAD_MUTATIONS["K27"] = [
+    Mutation(
+        "no-ephemeral-limit",
+        [((*_C0, "resources", "limits", "ephemeral-storage"), DELETE)],
+        '{d}: container "app" must set resources.limits.ephemeral-storage.',
+    ),
+]
 
 
 def display(kind: str, namespace: str = "apps") -> str:

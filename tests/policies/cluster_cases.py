@@ -65,30 +65,83 @@ def _doc(statements: list[dict[str, Any]]) -> str:
 
 _ROLE_RULES = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
 _CHART = {"helm.sh/chart": "kube-prometheus-stack-88.5.3"}
-_RBAC_MUTATIONS: list[tuple[str, list[Edit], str]] = [
-    (
-        "wildcard-verbs",
-        [(("rules", 0, "verbs"), ["*"])],
-        "{d}: rules[0] uses a wildcard (*) in verbs, resources or apiGroups; list explicit "
-        "resources"
-        " and verbs.",
-    ),
-    (
-        "reads-secrets",
-        [(("rules", 0, "resources"), ["secrets"])],
-        "{d}: rules[0] reads secrets (get, list, watch); list explicit resources and verbs.",
-    ),
-    (
-        "pods-exec",
-        [(("rules", 0), {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]})],
-        "{d}: rules[0] allows pods/exec; list explicit resources and verbs.",
-    ),
-    (
-        "escalate",
-        [(("rules", 0, "verbs"), ["escalate", "bind"])],
-        "{d}: rules[0] grants bind, escalate; list explicit resources and verbs.",
-    ),
-]
+_PEM_KEY = (
+    "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx3b5\n-----END RSA PRIVATE KEY-----\n"
+)
+
+
+def _grant(resources: list[str], verbs: list[str]) -> list[Edit]:
+    return [(("rules", 0), {"apiGroups": [""], "resources": resources, "verbs": verbs})]
+
+
+def _rbac_mutations(kind: str) -> list[tuple[str, list[Edit], str]]:
+    secrets = (
+        "reads secrets cluster-wide (get, list, watch)"
+        if kind == "ClusterRole"
+        else "reads secrets (get, list, watch) without resourceNames"
+    )
+    fix = "; list explicit resources and verbs."
+    return [
+        (
+            "wildcard-verbs",
+            [(("rules", 0, "verbs"), ["*"])],
+            "{d}: rules[0] uses a wildcard (*) in verbs, resources or apiGroups" + fix,
+        ),
+        (
+            "reads-secrets",
+            [(("rules", 0, "resources"), ["secrets"])],
+            f"{{d}}: rules[0] {secrets}{fix}",
+        ),
+        (
+            "pods-exec",
+            _grant(["pods/exec"], ["create"]),
+            "{d}: rules[0] allows pods/exec (runs commands in running pods)" + fix,
+        ),
+        (
+            "pods-attach",
+            _grant(["pods/attach"], ["create"]),
+            "{d}: rules[0] allows pods/attach (attaches to running pods' processes)" + fix,
+        ),
+        (
+            "pods-portforward",
+            _grant(["pods/portforward"], ["get"]),
+            "{d}: rules[0] allows pods/portforward (port-forwards into pods past their"
+            " NetworkPolicies)" + fix,
+        ),
+        (
+            "nodes-proxy",
+            _grant(["nodes/proxy"], ["get"]),
+            "{d}: rules[0] allows nodes/proxy (reaches the kubelet API (exec in any pod))" + fix,
+        ),
+        (
+            "token-create",
+            _grant(["serviceaccounts/token"], ["create"]),
+            "{d}: rules[0] allows serviceaccounts/token (mints ServiceAccount tokens)" + fix,
+        ),
+        (
+            "ephemeral-containers",
+            _grant(["pods/ephemeralcontainers"], ["patch"]),
+            "{d}: rules[0] allows pods/ephemeralcontainers (adds debug containers to running"
+            " pods)" + fix,
+        ),
+        (
+            "create-pods",
+            _grant(["pods"], ["create"]),
+            "{d}: rules[0] creates pods (a new pod can mount any ServiceAccount or Secret)" + fix,
+        ),
+        (
+            "escalate",
+            [(("rules", 0, "verbs"), ["escalate", "bind"])],
+            "{d}: rules[0] grants bind, escalate" + fix,
+        ),
+        (
+            "impersonate",
+            [(("rules", 0), {"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"]})],
+            "{d}: rules[0] grants impersonate" + fix,
+        ),
+    ]
+
+
 _BINDING = {
     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
     "subjects": [{"kind": "ServiceAccount", "name": "hello", "namespace": "apps"}],
@@ -180,7 +233,25 @@ RESOURCE_CASES: Final[list[ResourceCase]] = [
                 [(("data", "api_key"), "abc123")],
                 '{d}: key "api_key" looks like a secret; move it to a Secret (or an external'
                 " secret store) and reference it.",
-            )
+            ),
+            (
+                "private-key-under-innocent-key",
+                [(("data", "tls.pem"), _PEM_KEY)],
+                '{d}: key "tls.pem" holds a private key; move it to a Secret (or an external'
+                " secret store) and reference it.",
+            ),
+            (
+                "url-with-credentials",
+                [(("data", "DATABASE_URL"), "postgres://user:password@host/db")],
+                '{d}: key "DATABASE_URL" holds credentials embedded in a URL; move it to a Secret'
+                " (or an external secret store) and reference it.",
+            ),
+            (
+                "aws-access-key",
+                [(("data", "settings.ini"), "[default]\nid = AKIA" + "IOSFODNN7EXAMPLE\n")],
+                '{d}: key "settings.ini" holds an AWS access key id; move it to a Secret (or an'
+                " external secret store) and reference it.",
+            ),
         ],
         ("data", "api_key"),
         "hello",
@@ -245,7 +316,7 @@ RESOURCE_CASES: Final[list[ResourceCase]] = [
             "K22",
             RBAC + kind,
             {"metadata": _meta(ns), "rules": _ROLE_RULES},
-            _RBAC_MUTATIONS,
+            _rbac_mutations(kind),
             ("rules",),
             "hello",
             ns,
@@ -269,7 +340,7 @@ RESOURCE_CASES: Final[list[ResourceCase]] = [
             "K22a",
             RBAC + kind,
             {"metadata": _meta(ns, labels=_CHART), "rules": _ROLE_RULES},
-            _RBAC_MUTATIONS,
+            _rbac_mutations(kind),
             ("rules",),
             "hello",
             ns,

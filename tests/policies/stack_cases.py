@@ -32,6 +32,8 @@ SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryption
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 CIP = "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
 KYVERNO = "kubernetes:kyverno.io/v1:ClusterPolicy"
 DEPLOYMENT = "Deployment apps/hello"
 IMAGE = FIRST_PARTY + ":1.0" + DIGEST
@@ -121,6 +123,38 @@ _PDB = {
     "metadata": _meta("hello-pdb"),
     "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "hello"}}},
 }
+_HPA = {
+    "metadata": _meta("hello"),
+    "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "hello"},
+        "minReplicas": 3,
+        "maxReplicas": 6,
+    },
+}
+_HPA_PDB = {
+    "metadata": _meta("hello-pdb"),
+    "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "hello"}}},
+}
+_SCALED = workload("Deployment", [])
+_SCALED["spec"]["replicas"] = 3
+_AT_FLOOR = (
+    f"PodDisruptionBudget apps/hello-pdb: allows no voluntary disruption for {DEPLOYMENT}"
+    " at the HPA's minReplicas (3); set maxUnavailable: 1 or minAvailable below the replica count."
+)
+_ROLE = {
+    "metadata": _meta("reader"),
+    "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
+}
+_ROLE_BINDING = {
+    "metadata": _meta("reader"),
+    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+    "subjects": [{"kind": "ServiceAccount", "name": "hello", "namespace": "apps"}],
+}
+_DANGLING = (
+    'RoleBinding apps/reader: roleRef names Role "reader", which does not exist in namespace'
+    ' "apps"; create it in the stack or bind an existing role (a dangling binding grants'
+    " whatever a role created later under that name allows)."
+)
 _EC2_TRUST = {
     "Effect": "Allow",
     "Principal": {"Service": "ec2.amazonaws.com"},
@@ -209,6 +243,16 @@ STACK_CASES: Final[list[StackCase]] = [
             ),
             ("allow-without-rules", edit("allow", "spec", "ingress", value=[]), [_NO_NETPOL]),
             (
+                "workload-without-namespace",
+                edit("hello", "metadata", "namespace", value=None),
+                [
+                    "Deployment hello: no NetworkPolicy with an allow rule selects its pods;"
+                    " add one that allows only its callers.",
+                    'namespace "default": add a default-deny NetworkPolicy'
+                    " (podSelector: {}, policyTypes: [Ingress, Egress], no rules).",
+                ],
+            ),
+            (
                 "expression-not-in",
                 edit("allow", "spec", "podSelector", value=_NOT_IN),
                 [_NO_NETPOL],
@@ -250,6 +294,113 @@ STACK_CASES: Final[list[StackCase]] = [
             ),
         ],
         unknown=edit("hello", "spec", "replicas", value=U),
+    ),
+    StackCase(
+        "K20",
+        {"hello": (DEPLOY, _SCALED), "hello-hpa": (HPA, _HPA), "hello-pdb": (PDB, _HPA_PDB)},
+        [
+            (
+                "pdb-min-available-at-hpa-floor",
+                edit("hello-pdb", "spec", "minAvailable", value=3),
+                [_AT_FLOOR],
+            ),
+            (
+                "hpa-min-above-max",
+                edit("hello-hpa", "spec", "minReplicas", value=8),
+                [
+                    "HorizontalPodAutoscaler apps/hello: minReplicas (8) is above maxReplicas"
+                    " (6); set minReplicas <= maxReplicas."
+                ],
+            ),
+            (
+                "hpa-max-one",
+                both(
+                    edit("hello-hpa", "spec", "minReplicas", value=1),
+                    edit("hello-hpa", "spec", "maxReplicas", value=1),
+                ),
+                [
+                    f"HorizontalPodAutoscaler apps/hello: maxReplicas 1 keeps {DEPLOYMENT} at"
+                    " one pod; set minReplicas >= 2 and maxReplicas above it."
+                ],
+            ),
+            (
+                "hpa-floor-one",
+                edit("hello-hpa", "spec", "minReplicas", value=1),
+                [
+                    "HorizontalPodAutoscaler apps/hello: set minReplicas >= 2 so a node drain"
+                    f" does not take {DEPLOYMENT} down."
+                ],
+            ),
+            (
+                "hpa-of-another-workload",
+                edit("hello-hpa", "spec", "scaleTargetRef", "name", value="other"),
+                [],
+            ),
+        ],
+        unknown=edit("hello-hpa", "spec", "minReplicas", value=U),
+    ),
+    StackCase(
+        "K22b",
+        {
+            "reader": (RBAC + "Role", _ROLE),
+            "reader-binding": (RBAC + "RoleBinding", _ROLE_BINDING),
+        },
+        [
+            ("no-role", drop("reader"), [_DANGLING]),
+            (
+                "role-in-other-namespace",
+                edit("reader", "metadata", "namespace", value="other"),
+                [_DANGLING],
+            ),
+            (
+                "default-cluster-role",
+                both(
+                    drop("reader"),
+                    edit(
+                        "reader-binding", "roleRef", value={"kind": "ClusterRole", "name": "view"}
+                    ),
+                ),
+                [],
+            ),
+            (
+                "system-cluster-role",
+                both(
+                    drop("reader"),
+                    edit(
+                        "reader-binding",
+                        "roleRef",
+                        value={"kind": "ClusterRole", "name": "system:auth-delegator"},
+                    ),
+                ),
+                [],
+            ),
+            (
+                "kube-system-default-role",
+                both(
+                    drop("reader"),
+                    edit("reader-binding", "metadata", "namespace", value="kube-system"),
+                    edit(
+                        "reader-binding",
+                        "roleRef",
+                        "name",
+                        value="extension-apiserver-authentication-reader",
+                    ),
+                ),
+                [],
+            ),
+            (
+                "name-linked-by-dependency",
+                both(
+                    edit("reader-binding", "roleRef", "name", value=U),
+                    lambda _g, deps: deps.setdefault("reader-binding", {}).update(
+                        {"roleRef": ["reader"]}
+                    ),
+                ),
+                [],
+            ),
+        ],
+        unknown=both(drop("reader"), edit("reader-binding", "roleRef", "name", value=U)),
+        exempt_name="reader",
     ),
     StackCase(
         "A04a",

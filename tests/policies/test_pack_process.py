@@ -19,7 +19,8 @@ import grpc
 import pytest
 from cases import workload
 from engine import _LEVELS, _struct
-from gantry_policies import POLICIES
+from gantry_policies import POLICIES, RULES
+from gantry_policies.stack_settings import load_stack, settings_for
 from google.protobuf import empty_pb2, json_format
 from helpers import POD_TYPES
 from pulumi.runtime import proto
@@ -45,9 +46,17 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     return process, int(line)
 
 
+_PROD_SETTINGS = "<prod settings>"
+"""Stands for a settings file generated from Pulumi.prod.yaml (written by the fixture)."""
+
+
 @pytest.fixture
-def analyzer(request: pytest.FixtureRequest) -> Iterator[Any]:
-    env = getattr(request, "param", {})
+def analyzer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    env = dict(getattr(request, "param", {}))
+    if env.get("GANTRY_POLICY_SETTINGS") == _PROD_SETTINGS:
+        path = tmp_path / "prod-settings.json"
+        path.write_text(json.dumps(settings_for(load_stack("prod"))), encoding="utf-8")
+        env["GANTRY_POLICY_SETTINGS"] = str(path)
     process, port = _start(env)
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
@@ -69,14 +78,16 @@ def test_pack_serves_every_policy_with_its_metadata(analyzer: Any) -> None:
     assert [p.name for p in info.policies] == [p.name for p in POLICIES]
     for served in info.policies:
         assert served.description and served.remediation_steps and served.displayName
-        assert "allowedRegistries" in served.configSchema.properties.fields
+        fields = set(served.configSchema.properties.fields)
+        rule = next(r for r in RULES if r.name == served.name)
+        assert fields == set(rule.config_keys)
 
 
 def test_pack_enforces_the_committed_prod_config(analyzer: Any) -> None:
     pack = json.loads((PACK / "config" / "prod.json").read_text(encoding="utf-8"))
     request = proto.ConfigureAnalyzerRequest()
     for policy in POLICIES:
-        entry = dict(pack[policy.name])
+        entry = dict(pack.get(policy.name, {}))
         level = entry.pop("enforcementLevel", policy.enforcement_level.value)
         request.policyConfig[policy.name].CopyFrom(
             proto.PolicyConfig(enforcementLevel=_LEVELS[level], properties=_struct(entry))
@@ -100,13 +111,13 @@ def test_pack_enforces_the_committed_prod_config(analyzer: Any) -> None:
 
 @pytest.mark.parametrize(
     "analyzer",
-    [{"GANTRY_POLICY_SETTINGS": str(PACK / "settings" / "prod.json")}],
+    [{"GANTRY_POLICY_SETTINGS": _PROD_SETTINGS}],
     indirect=True,
 )
 def test_settings_file_becomes_the_initial_config(analyzer: Any) -> None:
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
     initial = dict(info.initialConfig)
-    probes = initial["require-probes"]
-    assert probes.enforcementLevel == proto.MANDATORY
-    registries = json_format.MessageToDict(probes.properties)["allowedRegistries"]
-    assert "*.azurecr.io" in registries
+    assert initial["require-probes"].enforcementLevel == proto.MANDATORY
+    registries = initial["restrict-image-registries"]
+    found = json_format.MessageToDict(registries.properties)["allowedRegistries"]
+    assert "*.azurecr.io" in found

@@ -8,14 +8,9 @@ import pytest
 from cases import apply
 from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine
-from gantry_policies import RULES
-from gantry_policies.settings import expand
+from gantry_policies.config import pack_config
 from gantry_policies.supply_chain import PROJECT_ROOT, dockerfile_path
 from helpers import policy
-
-
-def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
 
 
 def _id(case: ResourceCase) -> str:
@@ -86,4 +81,30 @@ def test_dockerfile_from_a_file_is_checked(tmp_path: Any) -> None:
         ' (add "@sha256:...").',
         "docker-build:index:Image img: the final stage runs as USER root; use a non-root uid such"
         " as 65532.",
+    ]
+
+
+def test_a_role_may_read_named_secrets_but_not_all() -> None:
+    """Reading one Secret by resourceNames is least privilege; a ClusterRole never is."""
+    role = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+    named = {
+        "apiGroups": [""],
+        "resources": ["secrets"],
+        "resourceNames": ["tls"],
+        "verbs": ["get"],
+    }
+    props = {"metadata": {"name": "reader", "namespace": "apps"}, "rules": [named]}
+    k22 = policy("K22").name
+    assert Engine().analyze(role, props, "reader").of(k22) == []
+    every = {k: v for k, v in named.items() if k != "resourceNames"}
+    found = Engine().analyze(role, {**props, "rules": [every]}, "reader").messages(k22)
+    assert found == [
+        "Role apps/reader: rules[0] reads secrets (get) without resourceNames; list explicit"
+        " resources and verbs."
+    ]
+    cluster_role = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+    cluster = {"metadata": {"name": "reader"}, "rules": [named]}
+    assert Engine().analyze(cluster_role, cluster, "reader").messages(k22) == [
+        "ClusterRole reader: rules[0] reads secrets cluster-wide (get); list explicit resources"
+        " and verbs."
     ]

@@ -13,7 +13,8 @@ from cases import WORKLOAD_MUTATIONS, Edit, Mutation, apply, workload
 from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine, Result
 from gantry_policies import RULES
-from gantry_policies.settings import SettingsError, expand, parse
+from gantry_policies.config import pack_config
+from gantry_policies.settings import SettingsError, parse
 from helpers import POD_TYPES, policy
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -49,11 +50,10 @@ WORKLOAD_UNKNOWNS: dict[str, list[Edit]] = {
     "K17": [(("@outer", "metadata", "namespace"), U)],
     "K18": [((*_C0, "env", 0), {"name": "DB_PASSWORD", "value": U})],
     "K18a": [((*_C0, "env"), U)],
+    "K25": [(("spec", "topologySpreadConstraints"), U)],
+    "K26": [(("spec", "priorityClassName"), U)],
+    "K27": [((*_C0, "resources", "limits", "ephemeral-storage"), U)],
 }
-
-
-def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
 
 
 def _flip(level: EnforcementLevel) -> str:

@@ -1,7 +1,8 @@
 """The whole program's resources, recorded under mocks, pass the pack with their stack's config.
 
 Every resource policy runs on every recorded resource and every stack policy on
-the whole graph, with ``policies/config/<stack>.json`` and the levels it sets,
+the whole graph, with ``policies/config/<stack>.json`` (generated from the stack) and
+the levels it sets,
 the way the engine would call them. A mandatory violation here is a component
 that would fail `pulumi preview --policy-pack policies` for that stack.
 
@@ -221,13 +222,11 @@ def _workload_images(stack: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_service_images_are_first_party_and_allowed(stack: str) -> None:
     """The pack config names the registries this stack really deploys from."""
-    config = _config(stack)["require-pinned-images"]
+    allowed = _config(stack)["restrict-image-registries"]["allowedRegistries"]
+    first_party = _config(stack)["require-pinned-images"]["firstPartyRepositories"]
     images = _workload_images(stack)
     assert images, "the stack deploys workloads"
     for name, image in images:
         ref = parse_image(image)
-        assert any(matches_repository(ref, p) for p in config["allowedRegistries"]), (name, image)
-        assert any(matches_repository(ref, p) for p in config["firstPartyRepositories"]), (
-            name,
-            image,
-        )
+        assert any(matches_repository(ref, p) for p in allowed), (name, image)
+        assert any(matches_repository(ref, p) for p in first_party), (name, image)

@@ -8,13 +8,9 @@ from typing import Any
 import pytest
 from engine import Engine, Result
 from gantry_policies import RULES
-from gantry_policies.settings import expand
+from gantry_policies.config import pack_config
 from helpers import policy
 from stack_cases import STACK_CASES, Change, StackCase
-
-
-def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
 
 
 def analyze(case: StackCase, change: Change | None = None, settings: Any = None) -> Result:

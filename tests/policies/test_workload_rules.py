@@ -7,19 +7,12 @@ message, at the rule's default level.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from cases import CONFIG, WORKLOAD_MUTATIONS, Mutation, expected, workload
 from engine import Engine
 from gantry_policies import RULES
-from gantry_policies.settings import expand
+from gantry_policies.config import pack_config
 from helpers import POD_TYPES, policy
-
-
-def pack_config(settings: dict[str, Any]) -> dict[str, Any]:
-    return expand(settings, {r.name: r.id for r in RULES if r.scope != "ci"})
-
 
 CASES = [
     pytest.param(rule_id, m, kind, id=f"{rule_id}-{m.id}-{kind}")
