@@ -49,8 +49,13 @@ apt-tools: ## promtool, amtool, shellcheck and docker-registry from Debian, when
 	fi
 
 .PHONY: tools
-tools: venv apt-tools ## Everything the tests need
+tools: venv apt-tools conformance-fixtures ## Everything the tests need
 	bash scripts/install-actionlint.sh
+
+.PHONY: conformance-fixtures
+conformance-fixtures: ## Kubernetes' Pod Security fixtures (pinned in toolchain/conformance/go.mod) into the Go module cache
+	@command -v go >/dev/null || { echo "conformance-fixtures: install Go first (https://go.dev/doc/install)" >&2; exit 1; }
+	cd toolchain/conformance && go mod download k8s.io/pod-security-admission
 
 # --- checks ---------------------------------------------------------------------------
 
@@ -63,9 +68,12 @@ lint: venv ## ruff lint and format check
 typecheck: venv ## mypy --strict on components/ and policies/
 	$(VENV)/bin/mypy
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in one process).
+PYTEST_WORKERS ?= auto
+
 .PHONY: test-py
-test-py: tools ## Python tests (unit, mocks, policies, rules, workflows)
-	$(VENV)/bin/pytest -q -m "not integration"
+test-py: tools ## Python tests (unit, mocks, policies, rules, workflows), one worker per core
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) -m "not integration"
 
 STATICCHECK_VERSION := v0.8.2
 APP_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -131,8 +139,30 @@ test-image: venv apt-tools ## The image as shipped (ko.py flags), for real: regi
 test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the local control plane
 	$(VENV)/bin/pytest -q -m integration tests/integration
 
+# Go (vet, staticcheck, -race) and mypy beside the Python tests: each step's output stays together.
+TEST_JOBS ?= 2
+
 .PHONY: test
-test: lint typecheck test-py test-go test-integration ## Everything CI runs
+test: ## Everything CI runs: lint, types, Python, Go and integration tests (TEST_JOBS at once)
+	$(MAKE) --no-print-directory --output-sync=target -j$(TEST_JOBS) lint typecheck test-py test-go test-integration
+
+# --- check a stack; the generated files ------------------------------------------------
+
+.PHONY: check
+check: venv ## STACK's config, its pack config and the generated files, in seconds: no cloud, no engine
+	$(PY) scripts/check_stack.py --stack $(STACK)
+
+# One target per generator of a committed doc or data file; `make docs` runs them all.
+# scripts/generated.py lists the same generators with their staleness checks
+# (tests/test_generated.py keeps the two lists equal). Add a new generator to both.
+DOC_GENERATORS := docs-config-reference policy-config policy-docs docs-cloud-regions
+
+.PHONY: docs docs-config-reference docs-cloud-regions
+docs: $(DOC_GENERATORS) ## Regenerate every generated doc and file (config reference, pack configs, rule table, cloud regions)
+docs-config-reference: venv
+	$(PY) -m components.config.reference
+docs-cloud-regions: venv
+	$(PY) scripts/cloud_regions.py
 
 # --- the stack --------------------------------------------------------------------------
 # Every stack command goes through the Automation API driver (components/driver):

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from components.config.loader import NAMESPACE, parse_stack_config  # noqa: E402
+from components.config import StackConfigError, source  # noqa: E402
 from components.config.stack import StackConfig  # noqa: E402
 from components.go_service.manifests import render  # noqa: E402
 from components.go_service.spec import (  # noqa: E402
@@ -42,21 +42,12 @@ INFO_FILE = "render-info.json"
 
 
 def load_stack(stack: str, repo: Path = REPO) -> StackConfig:
-    """Parse Pulumi.<stack>.yaml's `gantry:` keys with the program's own loader."""
-    document = yaml.safe_load((repo / f"Pulumi.{stack}.yaml").read_text())
-    prefix = f"{NAMESPACE}:"
-    raw = {
-        key.removeprefix(prefix): value
-        for key, value in (document.get("config") or {}).items()
-        if key.startswith(prefix)
-    }
-    return parse_stack_config(raw, stack)
+    """Parse Pulumi.<stack>.yaml's `gantry:` keys; problems carry the file and line."""
+    return source.load_stack(repo, stack)
 
 
 def committed_stacks(repo: Path = REPO) -> list[str]:
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in repo.glob("Pulumi.*.yaml")
-    )
+    return source.committed_stacks(repo)
 
 
 def kubernetes_version(target: Any) -> str:
@@ -119,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stacks = committed_stacks() if args.stack == "all" else [args.stack]
     for stack in stacks:
-        files = render_stack(stack, args.out, args.image)
+        try:
+            files = render_stack(stack, args.out, args.image)
+        except StackConfigError as error:
+            print(error, file=sys.stderr)
+            return 1
         print(f"{stack}: {len(files)} manifests under {args.out / stack}")
     return 0
 

@@ -11,6 +11,7 @@ import yaml
 
 from components.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
 from components.config.loader import decode_pulumi_config
+from components.config.minimums import PROFILE_FLOORS
 from components.config.quantities import mebibytes, millicores, parse_quantity
 from components.config.reference import DOC, render_reference
 
@@ -105,7 +106,7 @@ def _set(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 BAD_CASES: list[tuple[str, str, Any, str, str]] = [
     # (id, path to set, value, key named in the message, words of what is allowed)
-    ("unknown-cloud", "targets.0.cloud", "digitalocean", "gantry:targets[0]", "'aws'"),
+    ("unknown-cloud", "targets.0.cloud", "digitalocean", "gantry:targets[0].cloud", "'aws'"),
     (
         "negative-min-replicas",
         "service.replicas.min",
@@ -209,7 +210,14 @@ BAD_CASES: list[tuple[str, str, Any, str, str]] = [
         "targets.0.region",
         "Europe West",
         "gantry:targets[0].region",
-        "should match pattern",
+        "not an AWS region (pulumi_aws.Region",
+    ),
+    (
+        "typo-region",
+        "targets.0.region",
+        "eu-wset-1",
+        "gantry:targets[0].region",
+        'did you mean "eu-west-1"?',
     ),
     (
         "bad-cidr",
@@ -249,8 +257,17 @@ BAD_CASES: list[tuple[str, str, Any, str, str]] = [
         "Prometheus-style duration",
     ),
     ("unknown-profile", "profile", "staging", "gantry:profile", "'local', 'dev' or 'prod'"),
-    ("unknown-key", "servcie", {"replicas": 2}, "gantry:servcie", "unknown key"),
+    ("unknown-key", "servcie", {"replicas": 2}, "gantry:servcie", 'did you mean "service"?'),
     ("unknown-nested-key", "service.replica", 2, "gantry:service.replica", "unknown key"),
+    (
+        "unknown-target-key",
+        "targets.0.regoin",
+        "eu-west-1",
+        "gantry:targets[0].regoin",
+        'did you mean "region"?',
+    ),
+    ("typo-literal", "service.log_level", "dbug", "gantry:service.log_level", '"debug"?'),
+    ("typo-cloud", "targets.0.cloud", "asw", "gantry:targets[0].cloud", 'did you mean "aws"?'),
     (
         "bad-receiver-type",
         "observability.receivers.0.type",
@@ -348,3 +365,92 @@ def test_config_reference_is_current() -> None:
     assert DOC.read_text() == render_reference(), "docs/config-reference.md is stale: make docs"
     for key in ("`targets[cloud=aws].region`", "`service.replicas.min`", "`slos[].objective`"):
         assert key in DOC.read_text()
+
+
+# --- what the pinned cloud SDKs call a region; what a profile promises ---------------------
+
+
+def _prod_target(cloud: str) -> dict[str, Any]:
+    return next(t for t in stack_raw("prod")["targets"] if t["cloud"] == cloud)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "key", "typo", "meant"),
+    [
+        ("aws", "region", "eu-wset-1", "eu-west-1"),
+        ("azure", "location", "westeruope", "westeurope"),
+        ("gcp", "region", "europe-wset1", "europe-west1"),
+    ],
+)
+def test_region_typos_are_refused_with_the_closest_name(
+    cloud: str, key: str, typo: str, meant: str
+) -> None:
+    raw = stack_raw("prod")
+    index = next(i for i, t in enumerate(raw["targets"]) if t["cloud"] == cloud)
+    raw["targets"][index][key] = typo
+    problems = problems_of(raw, "prod")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f'gantry:targets[{index}].{key}: given "{typo}"; not ')
+    assert problems[0].endswith(f'did you mean "{meant}"?')
+
+
+@pytest.mark.parametrize(
+    ("cloud", "key", "name"),
+    [
+        ("aws", "region", "ap-southeast-5"),
+        ("aws", "region", "us-gov-west-1"),
+        ("azure", "location", "swedencentral"),
+        ("azure", "location", "usgovvirginia"),
+        ("gcp", "region", "me-central2"),
+        ("gcp", "region", "northamerica-northeast2"),
+    ],
+)
+def test_real_regions_are_accepted(cloud: str, key: str, name: str) -> None:
+    raw = stack_raw("prod")
+    target = next(t for t in raw["targets"] if t["cloud"] == cloud)
+    target[key] = name
+    config = parse_stack_config(raw, "prod")
+    assert name in {getattr(t, key, None) for t in config.targets}
+
+
+def test_prod_refuses_fewer_than_three_replicas() -> None:
+    raw = stack_raw("prod")
+    raw["service"]["replicas"] = {"min": 1, "max": 2}
+    assert problems_of(raw, "prod") == [
+        "gantry:service.replicas.min: given 1; at least 3 in the prod profile "
+        "(prod runs at least three replicas spread across zones)"
+    ]
+    raw["service"]["replicas"] = {"min": 3, "max": 6}
+    assert parse_stack_config(raw, "prod").service.replicas.min == 3
+    dev_raw = dev()
+    dev_raw["service"]["replicas"] = {"min": 1, "max": 2}
+    assert parse_stack_config(dev_raw, "dev").service.replicas.min == 1, "dev has no floor"
+
+
+def test_prod_refuses_the_small_observability_profile() -> None:
+    raw = stack_raw("prod")
+    raw["observability"]["profile"] = "small"
+    (problem,) = problems_of(raw, "prod")
+    assert problem.startswith('gantry:observability.profile: given "small"; "ha" in the prod')
+
+
+def test_profile_defaults_keep_their_own_floors() -> None:
+    """Every floor holds for the profile's defaults, so only a stack file can break one."""
+    for profile, floors in PROFILE_FLOORS.items():
+        defaults = PROFILE_DEFAULTS[profile]
+        for floor in floors:
+            value: Any = defaults
+            for part in floor.path:
+                value = value[part]
+            assert not floor.violated_by(value), (profile, floor.path, value)
+
+
+def test_floor_and_model_problems_come_in_one_message() -> None:
+    raw = stack_raw("prod")
+    raw["service"]["replicas"] = {"min": 2, "max": 12}
+    raw["targets"][0]["region"] = "mars"
+    problems = problems_of(raw, "prod")
+    assert [p.split(":", 2)[1] for p in problems] == [
+        "targets[0].region",
+        "service.replicas.min",
+    ]

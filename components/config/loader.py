@@ -7,13 +7,17 @@ never half-creates a stack.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from .fields import keys_at
+from .minimums import profile_problems
 from .stack import StackConfig
+from .suggest import did_you_mean
 
 NAMESPACE = "gantry"
 
@@ -29,19 +33,28 @@ class StackConfigError(ValueError):
         super().__init__(f"invalid config for stack '{stack}' ({count}):\n{lines}")
 
 
-def _key(loc: tuple[int | str, ...], tags: frozenset[str]) -> str:
-    """Render a pydantic location as the config key a user types: gantry:targets[0].region."""
+TAGS = frozenset({"local", "existing", "aws", "gcp", "azure"})
+"""pydantic puts the union tag (`cloud`) into locations; users never type it."""
+
+KeyPath = tuple[int | str, ...]
+Locate = Callable[[KeyPath], str | None]
+"""Where a key path is written (`Pulumi.dev.yaml:12`), or None when not in a file."""
+
+
+def key_path(loc: tuple[int | str, ...]) -> KeyPath:
+    """A pydantic location as the path a user writes: union tags and key markers dropped."""
+    return tuple(p for p in loc if isinstance(p, int) or (p not in TAGS and p != "[key]"))
+
+
+def render_key(path: KeyPath) -> str:
+    """A key path as the config key a user types: gantry:targets[0].region."""
     text = f"{NAMESPACE}:"
-    first = True
-    for part in loc:
+    for index, part in enumerate(path):
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in tags or part == "[key]":
-            continue  # pydantic's markers: the union tag, or "the key itself" of a mapping
         else:
-            text += part if first else f".{part}"
-        first = False
-    return text
+            text += part if index == 0 else f".{part}"
+    return text if path else f"{NAMESPACE}:<stack>"
 
 
 def _given(error: ErrorDetails) -> str:
@@ -52,52 +65,95 @@ def _given(error: ErrorDetails) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _quoted(text: object) -> list[str]:
+    return re.findall(r"'([^']*)'", str(text))
+
+
+def _suggestion(error: ErrorDetails) -> str:
+    """ "did you mean" for a mistyped key, literal or cloud name."""
+    kind, loc, ctx = error["type"], error["loc"], error.get("ctx") or {}
+    if kind == "extra_forbidden" and loc:
+        return did_you_mean(loc[-1], keys_at(StackConfig, loc[:-1]))
+    if kind == "literal_error":
+        given = loc[-2] if loc and loc[-1] == "[key]" else error.get("input")
+        return did_you_mean(given, _quoted(ctx.get("expected", "")))
+    if kind == "union_tag_invalid":
+        return did_you_mean(ctx.get("tag"), _quoted(ctx.get("expected_tags", "")))
+    return ""
+
+
 def _allowed(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "this key is required"
-    message = error["msg"]
-    prefix = "Value error, "
-    return message.removeprefix(prefix)
+    if error["type"] == "union_tag_invalid":
+        return f"one of {(error.get('ctx') or {}).get('expected_tags', '')}"
+    message = error["msg"].removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
 
 
-def _describe(errors: Iterable[ErrorDetails]) -> list[str]:
-    tags = frozenset({"local", "existing", "aws", "gcp", "azure"})
-    lines = []
-    for error in errors:
-        key = _key(error["loc"], tags) if error["loc"] else f"{NAMESPACE}:<stack>"
+def _describe(errors: Iterable[ErrorDetails]) -> list[tuple[KeyPath, str]]:
+    described = []
+    for raw_error in errors:
+        error, path = raw_error, key_path(raw_error["loc"])
+        if error["type"] == "union_tag_invalid":  # name the tag key and value, not the whole item
+            ctx = error.get("ctx") or {}
+            path = (*path, str(ctx.get("discriminator", "")).strip("'"))
+            error = {**error, "input": ctx.get("tag")}
+        key = render_key(path)
         if error["type"] == "extra_forbidden":
-            lines.append(
-                f"{key}: unknown key (given {_given(error)}); see the README's config reference"
+            text = (
+                f"{key}: unknown key (given {_given(error)}); "
+                f"see docs/config-reference.md{_suggestion(error)}"
             )
-            continue
-        lines.append(f"{key}: given {_given(error)}; {_allowed(error)}")
-    return lines
+        else:
+            text = f"{key}: given {_given(error)}; {_allowed(error)}{_suggestion(error)}"
+        described.append((path, text))
+    return described
+
+
+def _line(where: str | None) -> int:
+    tail = (where or "").rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _place(problems: Iterable[tuple[KeyPath, str]], locate: Locate | None) -> list[str]:
+    """Each problem prefixed with its place in the file, in file order, when known."""
+    placed = [(locate(path) if locate else None, text) for path, text in problems]
+    placed.sort(key=lambda item: _line(item[0]))  # stable: unplaced keep their order
+    return [f"{where}: {text}" if where else text for where, text in placed]
 
 
 def parse_stack_config(
-    raw: Mapping[str, Any], stack: str, secret_keys: Iterable[str] | None = None
+    raw: Mapping[str, Any],
+    stack: str,
+    secret_keys: Iterable[str] | None = None,
+    locate: Locate | None = None,
 ) -> StackConfig:
     """Validate the `gantry:` keys of a stack (namespace stripped, values decoded).
 
     `secret_keys` are the keys the engine marks as secret. Their values never
     enter the model (components read them as secret Outputs by name), and
     every key the config names as holding a secret must be one of them.
+    `locate` turns a key path into its place in the stack file, for the message.
     """
     secret = set(secret_keys or ())
     plain = {key: value for key, value in raw.items() if key not in secret}
+    problems = profile_problems(plain)
+    config: StackConfig | None = None
     try:
         config = StackConfig.model_validate(plain)
     except ValidationError as error:
-        raise StackConfigError(stack, _describe(error.errors())) from None
+        problems = _describe(error.errors()) + problems
+    if problems or config is None:
+        raise StackConfigError(stack, _place(problems, locate))
     if secret_keys is not None:
         missing = [k for k in config.secret_keys() if k not in secret]
         if missing:
-            problems = [
-                f"{NAMESPACE}:{k}: not set as a secret; "
-                f"run `pulumi config set --secret {k} <value>`"
-                for k in missing
+            run = "run `pulumi config set --secret {} <value>`"
+            unset = [
+                ((k,), f"{NAMESPACE}:{k}: not set as a secret; {run.format(k)}") for k in missing
             ]
-            raise StackConfigError(stack, problems)
+            raise StackConfigError(stack, _place(unset, locate))
     return config
 
 

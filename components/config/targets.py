@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .base import DnsLabel, Model, SecretKey
+from .regions import AwsRegion, AzureLocation, GcpRegion
 
 Arch = Literal["amd64", "arm64"]
 
@@ -125,8 +126,8 @@ class AwsTarget(Model):
     """Selects this target kind."""
     name: DnsLabel
     """Target name: prefixes every resource and output of this target."""
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
-    """AWS region, e.g. eu-west-1."""
+    region: AwsRegion
+    """AWS region, e.g. eu-west-1: one that pulumi_aws.Region lists."""
     kubernetes_version: str = Field(default="1.34", pattern=r"^1\.[0-9]{2}$")
     """EKS minor version."""
     vpc_cidr: Cidr = "10.40.0.0/16"
@@ -154,8 +155,8 @@ class GcpTarget(Model):
     """Target name: prefixes every resource and output of this target."""
     project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
     """GCP project id."""
-    region: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9]$")
-    """GCP region; the cluster is regional."""
+    region: GcpRegion
+    """GCP region, e.g. europe-west1; the cluster is regional."""
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
     """GKE release channel."""
     master_authorized_cidrs: list[Cidr] = Field(default_factory=list)
@@ -177,8 +178,8 @@ class AzureTarget(Model):
     """Selects this target kind."""
     name: DnsLabel
     """Target name: prefixes every resource and output of this target."""
-    location: str = Field(pattern=r"^[a-z]+[a-z0-9]*$")
-    """Azure region, e.g. westeurope."""
+    location: AzureLocation
+    """Azure region, e.g. westeurope: one that the pinned pulumi-azure-native lists."""
     kubernetes_version: str = Field(default="1.34", pattern=r"^1\.[0-9]{2}$")
     """AKS minor version."""
     admin_group_object_ids: list[str] = Field(min_length=1)

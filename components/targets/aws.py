@@ -255,7 +255,10 @@ class AwsCluster(pulumi.ComponentResource):
 
     @property
     def _issuer(self) -> pulumi.Output[str]:
-        return self.cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"])
+        issuer: pulumi.Output[str] = self.cluster.identities.apply(
+            lambda ids: ids[0]["oidcs"][0]["issuer"]
+        )
+        return issuer
 
     # --- nodes -------------------------------------------------------------------
 

@@ -162,9 +162,10 @@ class AzureCluster(pulumi.ComponentResource):
 
     @property
     def _issuer(self) -> pulumi.Output[str]:
-        return self.cluster.oidc_issuer_profile.apply(
+        issuer: pulumi.Output[str] = self.cluster.oidc_issuer_profile.apply(
             lambda p: p.issuer_url if p and p.issuer_url else ""
         )
+        return issuer
 
     def _cluster(
         self, workspace: azure.operationalinsights.Workspace

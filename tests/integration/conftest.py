@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import charts
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +59,10 @@ def chart_mirror() -> str | None:
 
     The mirror stands in for the chart repositories on machines without
     internet; with neither, the charts come from the upstream repositories.
+    One setting for every test that reads charts: tests/charts.py.
     """
-    if mirror := os.environ.get("GANTRY_CHART_MIRROR"):
-        return mirror
-    shared = ROOT.parent / "shared" / "charts"
-    return str(shared) if shared.is_dir() else None
+    mirror = charts.chart_mirror()
+    return str(mirror) if mirror else None
 
 
 @pytest.fixture(scope="session")

@@ -8,28 +8,37 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from helpers import POD_TYPES, run, wrap_pod
+from pod_security_fixtures import FixturesMissingError, load_fixtures
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "conformance" / "pod-security"
 PSS_RULES = ["K01", "K02", "K03", "K04", "K05", "K06", "K07", "K08", "K09", "K10"]
 
 
-def _cases() -> list[tuple[str, str, str, Path]]:
-    if not FIXTURES.is_dir():
-        raise RuntimeError(
-            f"Pod Security fixtures missing: expected {FIXTURES} (shared/ beside the repo)"
+def _cases() -> list[Any]:
+    """One case per fixture; if they cannot be read, one case that fails saying how to get them.
+
+    A collection error would hide every other test of the run, so the
+    missing fixtures fail here, alone, with the command that fetches them.
+    """
+    try:
+        fixtures = load_fixtures()
+    except FixturesMissingError as error:
+        return [pytest.param("", "", "", None, str(error), id="fixtures-missing")]
+    return [
+        pytest.param(
+            f.version,
+            f.level,
+            f.expect,
+            f.path,
+            None,
+            id=f"{f.version}-{f.level}-{f.expect}-{f.path.stem}",
         )
-    cases = []
-    for path in sorted(FIXTURES.glob("v1.*/*/*/*.yaml")):
-        version, level, expect = path.parts[-4], path.parts[-3], path.parts[-2]
-        cases.append((version.removeprefix("v"), level, expect, path))
-    if len(cases) < 100:
-        raise RuntimeError(f"only {len(cases)} fixtures under {FIXTURES}")
-    return cases
+        for f in fixtures
+    ]
 
 
 CASES = _cases()
@@ -42,14 +51,12 @@ def _messages(kind: str, level: str, version: str, pod: dict[str, object]) -> li
 
 
 @pytest.mark.parametrize("kind", list(POD_TYPES))
-@pytest.mark.parametrize(
-    ("version", "level", "expect", "path"),
-    CASES,
-    ids=[f"{v}-{lvl}-{e}-{p.stem}" for v, lvl, e, p in CASES],
-)
+@pytest.mark.parametrize(("version", "level", "expect", "path", "missing"), CASES)
 def test_fixture_is_classified(
-    kind: str, version: str, level: str, expect: str, path: Path
+    *, kind: str, version: str, level: str, expect: str, path: Path | None, missing: str | None
 ) -> None:
+    if missing is not None or path is None:
+        pytest.fail(f"Pod Security fixtures unavailable: {missing}")
     pod = yaml.safe_load(path.read_text(encoding="utf-8"))
     messages = _messages(kind, level, version, pod)
     if expect == "pass":
