@@ -53,10 +53,8 @@ def check(stack: str, repo: Path = REPO) -> list[str]:
     try:
         config = load_stack(repo, stack)
     except StackConfigError as error:
-        problems = list(error.problems)
-    else:
-        problems = pack_problems(config, repo)
-    return problems + stale_messages()
+        return list(error.problems) + stale_messages(reported=frozenset({stack}))
+    return pack_problems(config, repo) + stale_messages()
 
 
 def main(argv: list[str] | None = None) -> int:

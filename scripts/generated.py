@@ -66,13 +66,19 @@ GENERATORS = (
 )
 
 
-def stale_messages() -> list[str]:
-    """One line per stale file, each naming the command that regenerates it."""
+def stale_messages(reported: frozenset[str] = frozenset()) -> list[str]:
+    """One line per stale file, each naming the command that regenerates it.
+
+    `reported`: stacks whose invalid config the caller already lists; a
+    generator that cannot render because of them adds nothing.
+    """
     lines = []
     for generator in GENERATORS:
         try:
             stale = generator.stale()
         except StackConfigError as error:  # `make check STACK=<that stack>` says why
+            if error.stack in reported:
+                continue
             lines.append(
                 f"`make {generator.target}` cannot render: stack '{error.stack}' is invalid "
                 f"(`make check STACK={error.stack}`)"

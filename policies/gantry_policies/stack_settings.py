@@ -162,10 +162,7 @@ def load_stack(stack: str, root: Path = PROJECT_ROOT) -> Any:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # run from policies/: the project's own packages
     # Imported here, not at the top: the engine's pack venv has neither (see module doc).
-    import yaml  # noqa: PLC0415
+    # The project's own file loader: a bad file is one StackConfigError with file and line.
+    from components.config.source import load_stack as load_stack_file  # noqa: PLC0415
 
-    from components.config import parse_stack_config  # noqa: PLC0415
-
-    data = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
-    raw = {k.split(":", 1)[1]: v for k, v in data["config"].items() if k.startswith("gantry:")}
-    return parse_stack_config(raw, stack)
+    return load_stack_file(root, stack)
