@@ -105,7 +105,9 @@ def loki_base_values(
         "chunksCache": _cache(caches["chunksCache"]),
         "resultsCache": _cache(caches["resultsCache"]),
         "memcachedExporter": {"resources": size("memcached-exporter", plan.profile)},
-        "monitoring": {"serviceMonitor": {"enabled": True, "labels": {"release": "kps"}}},
+        "monitoring": {
+            "serviceMonitor": {"enabled": True, "labels": dict(plan.endpoints.monitor_labels)}
+        },
     }
 
 

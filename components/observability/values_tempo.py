@@ -56,7 +56,7 @@ def tempo_base_values(
         persistence["storageClassName"] = cfg.storage.storage_class
     generator = plan.tempo_metrics_generator
     return {
-        "fullnameOverride": "tempo",
+        "fullnameOverride": plan.releases.tempo,
         "replicas": replicas("tempo", plan.profile),
         "tempo": {
             "resources": size("tempo", plan.profile),
@@ -94,7 +94,10 @@ def tempo_base_values(
         "serviceAccount": {"create": True, "annotations": dict(service_account_annotations or {})},
         "persistence": persistence,
         "podLabels": dict(plan.storage_pod_labels),
-        "serviceMonitor": {"enabled": True, "additionalLabels": {"release": "kps"}},
+        "serviceMonitor": {
+            "enabled": True,
+            "additionalLabels": dict(plan.endpoints.monitor_labels),
+        },
     }
 
 
