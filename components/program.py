@@ -18,6 +18,7 @@ from components.config import StackConfig, decode_pulumi_config, parse_stack_con
 from components.config_adapter import image_args, target_context
 from components.deployment import deploy_to_target
 from components.go_image import GoImage
+from components.go_image.metadata import checkout_revision
 from components.targets.factory import build_targets
 
 
@@ -88,3 +89,6 @@ def run() -> None:
         pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
 
     pulumi.export("image_revision", image.revision)
+    # The commit this program ran from; CI checks it before scanning what was deployed.
+    # The image's own revision only moves when an input of the image does.
+    pulumi.export("source_revision", checkout_revision(Path(config.image.context)))

@@ -94,7 +94,7 @@ def allow_ingress(spec: ServiceSpec) -> dict[str, Any] | None:
 
 
 def allow_egress(spec: ServiceSpec) -> dict[str, Any]:
-    """DNS to kube-dns (UDP and TCP 53) and OTLP to the collector (4317/4318); nothing else."""
+    """DNS to kube-dns (UDP and TCP 53) and OTLP to the collector's ports; nothing else."""
     rules: list[dict[str, Any]] = [
         {
             "to": [{**_namespace(DNS_NAMESPACE), "podSelector": {"matchLabels": DNS_POD_LABELS}}],

@@ -3,8 +3,8 @@
 Alloy runs as a Deployment and reads pod logs through the Kubernetes API
 (`loki.source.kubernetes`), so it needs no hostPath and no privileges; with
 more than one replica, clustering splits the log targets between them. Its
-Service is named `alloy` (fullnameOverride) and exposes OTLP gRPC 4317 and
-HTTP 4318 for the service's traces, which are batched and sent to Tempo.
+Service is named after its release (fullnameOverride) and exposes OTLP gRPC
+and HTTP for the service's traces, which are batched and sent to Tempo.
 """
 
 from __future__ import annotations
