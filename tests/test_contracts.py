@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_program
-from harness import Recording, Registered, unwrap
+from harness import Recording, Registered, run_with_mocks, unwrap
 
 from components.observability.endpoints import Releases
 
@@ -182,3 +183,30 @@ def test_each_fact_is_written_once(pattern: str) -> None:
         if re.search(pattern, line) and path != "components/observability/endpoints.py"
     ]
     assert places == [], f"{fact} restated outside the contract:\n" + "\n".join(places)
+
+
+def test_environment_is_the_stack_name_not_the_profile() -> None:
+    """A stack `staging` on the dev profile reports `deployment.environment.name=staging`,
+    as the manifest renderer (which is given the stack name) always did."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GANTRY_KO_BASE_IMAGE", "127.0.0.1:5001/gantry/base@sha256:" + "0" * 64)
+    patch.chdir(REPO)
+    config = test_program.stack_config("dev")
+    secrets = {f"gantry:{k}": v for k, v in test_program.SECRET_VALUES.items() if "dev" in k}
+    try:
+        rec = run_with_mocks(
+            lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
+            stack="staging",
+            config=config,
+            secret_config=secrets,
+            fakes=test_program.fakes(),
+            call_fakes=test_program.call_fakes(),
+        )
+    finally:
+        patch.undo()
+    (deployment,) = _k8s(rec, "Deployment")
+    env = {
+        e["name"]: e.get("value")
+        for e in unwrap(deployment.inputs)["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert "deployment.environment.name=staging" in env["OTEL_RESOURCE_ATTRIBUTES"]
