@@ -15,8 +15,8 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.alerts import AlertScope, RuleGroup, build_rule_groups
 from components.alerts.health import HealthThresholds
+from components.alerts.model import Slos
 from components.alerts.runbooks import DEFAULT_RUNBOOK_BASE_URL
-from components.config.slo import SloConfig
 from components.observability.endpoints import ObservabilityEndpoints
 
 PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1"
@@ -36,7 +36,7 @@ class AlertRulesArgs:
 
     observability: ObservabilityEndpoints
     scope: AlertScope
-    slos: list[SloConfig]
+    slos: Slos
     runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
     thresholds: HealthThresholds | None = None
 

@@ -210,3 +210,52 @@ def test_environment_is_the_stack_name_not_the_profile() -> None:
         for e in unwrap(deployment.inputs)["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert "deployment.environment.name=staging" in env["OTEL_RESOURCE_ATTRIBUTES"]
+
+
+WIRING = {"components/config_adapter.py", "components/program.py", "components/deployment.py"}
+"""The only modules that may see the whole `StackConfig`: the adapter and the wiring."""
+
+STILL_ON_CONFIG_MODELS = {
+    "components/go_service/spec.py": "ServiceConfig (the workload settings)",
+    "components/go_service/workload.py": "quantities.mebibytes",
+    "components/observability/alertmanager.py": "Receiver",
+    "components/observability/budget.py": "quantities",
+    "components/observability/component.py": "ObservabilityConfig",
+    "components/observability/plan.py": "ObservabilityConfig",
+    "components/targets/factory.py": "TargetConfig (the union it dispatches on)",
+    "components/targets/aws.py": "AwsTarget",
+    "components/targets/azure.py": "AzureTarget",
+    "components/targets/gcp.py": "GcpTarget",
+    "components/targets/existing.py": "ExistingTarget",
+    "components/targets/local.py": "LocalTarget",
+}
+"""Component modules that still take a config submodel as their args (a known gap, listed
+so that it can only shrink): none of them sees the StackConfig."""
+
+
+def _config_imports() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in sorted((REPO / "components").rglob("*.py")):
+        name = str(path.relative_to(REPO))
+        if name.startswith("components/config/"):
+            continue
+        for module in re.findall(
+            r"^\s*from ((?:components)?\.config(?:\.\w+)?) import", path.read_text(), re.M
+        ):
+            found.setdefault(name, set()).add(module)
+    return found
+
+
+def test_only_the_adapter_and_the_wiring_see_the_stack_config() -> None:
+    imports = _config_imports()
+    whole = {
+        name
+        for name, modules in imports.items()
+        if modules & {"components.config", "components.config.stack", ".config"}
+    }
+    assert whole <= WIRING, f"StackConfig outside the adapter: {sorted(whole - WIRING)}"
+    others = set(imports) - WIRING
+    assert others <= set(STILL_ON_CONFIG_MODELS), (
+        f"new imports of components.config: {sorted(others - set(STILL_ON_CONFIG_MODELS))}; give"
+        " the component an args class and map it in components/config_adapter.py"
+    )
