@@ -6,6 +6,7 @@ on its own, and `make rules` writes exactly the same groups as plain files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -14,31 +15,28 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.alerts import AlertScope, RuleGroup, build_rule_groups
 from components.alerts.health import HealthThresholds
+from components.alerts.model import Slos
 from components.alerts.runbooks import DEFAULT_RUNBOOK_BASE_URL
-from components.config.slo import SloConfig
+from components.observability.endpoints import ObservabilityEndpoints
 
 PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1"
-DEFAULT_RELEASE = "kps"
 
 
 @dataclass
 class AlertRulesArgs:
     """Inputs of AlertRules.
 
-    namespace: where the PrometheusRule objects live (the observability namespace,
-        watched by the operator's rule selector).
+    observability: the stack's contract: the PrometheusRule objects live in its
+        namespace and carry its `rule_labels`, which Prometheus' rule selector matches.
     scope: the service and namespaces the rules look at.
     slos: the stack's SLOs (`gantry:slos`, or the profile defaults).
-    release: value of the `release` label the kube-prometheus-stack rule selector
-        matches; default `kps`.
     runbook_base_url: prefix of every `runbook_url`; default `docs/runbooks`.
     thresholds: health rule thresholds; default `HealthThresholds()`.
     """
 
-    namespace: pulumi.Input[str]
+    observability: ObservabilityEndpoints
     scope: AlertScope
-    slos: list[SloConfig]
-    release: str = DEFAULT_RELEASE
+    slos: Slos
     runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL
     thresholds: HealthThresholds | None = None
 
@@ -71,18 +69,18 @@ class AlertRules(pulumi.ComponentResource):
             kind="PrometheusRule",
             metadata=ObjectMetaArgs(
                 name=group.name,
-                namespace=args.namespace,
-                labels=rule_labels(args.release, args.scope.service),
+                namespace=args.observability.namespace,
+                labels=rule_labels(args.observability.rule_labels, args.scope.service),
             ),
             spec={"groups": [group.to_dict()]},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
 
-def rule_labels(release: str, service: str) -> dict[str, str]:
-    """The rule selector's `release` label plus the standard app.kubernetes.io labels."""
+def rule_labels(selected_by: Mapping[str, str], service: str) -> dict[str, str]:
+    """The rule selector's labels plus the standard app.kubernetes.io labels."""
     return {
-        "release": release,
+        **selected_by,
         "app.kubernetes.io/name": "gantry-alert-rules",
         "app.kubernetes.io/part-of": "gantry",
         "app.kubernetes.io/component": "alerting",

@@ -12,16 +12,13 @@ from typing import Any
 
 import pulumi
 
-from .admission import SignatureVerification, SignatureVerificationArgs
-from .alert_rules import AlertRules, AlertRulesArgs
-from .alerts import AlertScope
+from .admission import SignatureVerification
+from .alert_rules import AlertRules
 from .config import StackConfig
-from .go_service.component import GoService, GoServiceArgs
-from .observability.component import ObservabilityStack, ObservabilityStackArgs
+from .config_adapter import alert_rules_args, go_service_args, observability_args, signature_args
+from .go_service.component import GoService
+from .observability.component import ObservabilityStack
 from .targets.base import ClusterTarget
-
-GRAFANA_SERVICE = "kps-grafana"
-"""Grafana's Service: the kube-prometheus-stack release `kps` names its subchart so."""
 
 
 def deploy_to_target(
@@ -29,49 +26,46 @@ def deploy_to_target(
     target: ClusterTarget,
     *,
     image: pulumi.Input[str],
+    environment: str,
     first_party_repositories: Sequence[pulumi.Input[str]],
     secrets: Mapping[str, pulumi.Output[str]],
 ) -> dict[str, Any]:
-    """Admission checks, observability, alerts and the service on `target`; its outputs."""
+    """Admission checks, observability, alerts and the service on `target`; its outputs.
+
+    `environment` is the stack's name (the service reports it as
+    `deployment.environment.name`). The observability stack's `endpoints` go to
+    GoService and AlertRules as they are: no name is restated on either side.
+    """
     opts = pulumi.ResourceOptions(provider=target.provider)
-    signing = config.image.signature_verification
     # Installed before the service, whose namespace opts in: its first pod is checked too.
     verification = (
         SignatureVerification(
             f"{target.name}-signatures",
-            SignatureVerificationArgs.for_target(signing, target, list(first_party_repositories)),
+            signature_args(config, target, list(first_party_repositories)),
             opts,
         )
-        if signing.enabled
+        if config.image.signature_verification.enabled
         else None
     )
     observability = None
     if config.observability.enabled:
         observability = ObservabilityStack(
-            f"{target.name}-observability",
-            ObservabilityStackArgs.from_config(target, config, secrets),
-            opts,
+            f"{target.name}-observability", observability_args(config, target, secrets), opts
         )
         AlertRules(
             f"{target.name}-alerts",
-            AlertRulesArgs(
-                namespace=observability.namespace,
-                scope=AlertScope(
-                    service=config.service.name,
-                    namespace=config.service.namespace,
-                    observability_namespace=config.observability.namespace,
-                ),
-                slos=list(config.slos),
-            ),
+            alert_rules_args(config, observability.endpoints),
             pulumi.ResourceOptions(provider=target.provider, depends_on=[observability]),
         )
+    endpoints = observability.endpoints if observability else None
     service = GoService(
         f"{target.name}-{config.service.name}",
-        GoServiceArgs.for_target(
+        go_service_args(
             config,
             target,
             image=image,
-            environment=config.profile,
+            environment=environment,
+            observability=endpoints,
             monitoring_depends_on=[observability] if observability else [],
         ),
         pulumi.ResourceOptions(
@@ -94,12 +88,11 @@ def deploy_to_target(
             f" {port}:{port}",
         ),
         "grafana": (
-            f"kubectl -n {config.observability.namespace} "
-            f"port-forward svc/{GRAFANA_SERVICE} 3000:80"
-            if observability
+            f"kubectl -n {endpoints.namespace} port-forward svc/{endpoints.grafana_service} 3000:80"
+            if endpoints
             else None
         ),
-        "otlp_endpoint": observability.otlp_endpoint if observability else None,
+        "otlp_endpoint": endpoints.otlp_endpoint if endpoints else None,
         "observability_requests": observability.requests if observability else None,
         "rendered_manifests": target.render_dir,
     }

@@ -12,21 +12,23 @@ import os
 from pathlib import Path
 
 import pulumi
-from pulumi.runtime import config as engine_config
 
+from components import pulumi_internals as sdk
 from components.config import StackConfig, decode_pulumi_config, parse_stack_config
+from components.config_adapter import image_args, target_context
 from components.deployment import deploy_to_target
-from components.go_image import GoImage, GoImageArgs
+from components.go_image import GoImage
+from components.go_image.metadata import checkout_revision
 from components.targets.factory import build_targets
 
 
 def load_config() -> tuple[StackConfig, dict[str, pulumi.Output[str]]]:
     """The typed stack config, and every secret it names as a secret Output."""
-    entries = {**engine_config.get_config_env(), **engine_config.CONFIG.get()}
+    entries = sdk.config_entries()
     secret_keys = {
         key.split(":", 1)[1]
         for key in entries
-        if key.startswith("gantry:") and engine_config.is_config_secret(key)
+        if key.startswith("gantry:") and sdk.is_secret_config(key)
     }
     stack = pulumi.get_stack()
     config = parse_stack_config(decode_pulumi_config(entries), stack, secret_keys)
@@ -62,17 +64,13 @@ def ko_base_image() -> str | None:
 def run() -> None:
     """Config once, the targets, one image for all of them, then per target the rest."""
     config, secrets = load_config()
-    targets = build_targets(config, secrets)
+    targets = build_targets(config.targets, target_context(config, secrets))
 
     image = GoImage(
         config.image.repository,
-        GoImageArgs(
-            registries={target.name: target.registry for target in targets},
-            version=config.image.version,
-            context=config.image.context,
-            dockerfile=config.image.dockerfile,
-            platforms=list(config.image.platforms),
-            builder=config.image.builder,
+        image_args(
+            config,
+            {target.name: target.registry for target in targets},
             base_image=ko_base_image() if config.image.builder == "ko" else None,
         ),
     )
@@ -83,6 +81,7 @@ def run() -> None:
             config,
             target,
             image=image.refs[target.name],
+            environment=pulumi.get_stack(),
             first_party_repositories=first_party,
             secrets=secrets,
         )
@@ -90,3 +89,6 @@ def run() -> None:
         pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
 
     pulumi.export("image_revision", image.revision)
+    # The commit this program ran from; CI checks it before scanning what was deployed.
+    # The image's own revision only moves when an input of the image does.
+    pulumi.export("source_revision", checkout_revision(Path(config.image.context)))

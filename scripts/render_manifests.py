@@ -28,10 +28,10 @@ if str(REPO) not in sys.path:
 
 from components.config import StackConfigError, source  # noqa: E402
 from components.config.stack import StackConfig  # noqa: E402
+from components.config_adapter import planned_endpoints, service_spec  # noqa: E402
 from components.go_service.manifests import render  # noqa: E402
 from components.go_service.spec import (  # noqa: E402
     MIN_KUBERNETES_VERSION,
-    spec_from_config,
     validate_image_reference,
 )
 
@@ -85,7 +85,9 @@ def render_stack(stack: str, out: Path, image: str | None = None, repo: Path = R
         if directory.exists():
             shutil.rmtree(directory)  # no stale object may survive a re-render
         directory.mkdir(parents=True)
-        spec = spec_from_config(config, image=reference, environment=stack)
+        spec = service_spec(
+            config, image=reference, environment=stack, observability=planned_endpoints(config)
+        )
         for index, obj in enumerate(render(spec), start=1):
             path = directory / _file_name(index, obj)
             body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)

@@ -15,14 +15,14 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime import rpc
+
+from components import pulumi_internals as sdk
 
 Fake = Callable[[pulumi_mocks.MockResourceArgs], dict[str, Any]]
 CallFake = Callable[[pulumi_mocks.MockCallArgs], dict[str, Any]]
 
-SECRET_SIG = rpc._special_secret_sig
+SECRET_SIG = sdk.SECRET_SIG
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Recording:
 
 def is_secret(value: Any) -> bool:
     """True for a value the engine would store encrypted."""
-    return isinstance(value, dict) and value.get(rpc._special_sig_key) == SECRET_SIG
+    return sdk.is_secret_wrapper(value)
 
 
 def plaintext_paths(value: Any, needle: str, path: str = "") -> list[str]:
@@ -201,30 +201,26 @@ def run_with_mocks(
     engine marks secret.
     """
     # A failed earlier run leaves its error in the RPC manager, which would re-raise it here.
-    settings._get_rpc_manager().clear()
-    settings.SETTINGS.outputs.clear()
+    sdk.reset_runtime()
     recording = Recording()
     mocks = _Mocks(fakes or {}, call_fakes or {}, recording)
     monitor = _Monitor(mocks, recording)
     values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     values.update(secret_config or {})
     pulumi.runtime.set_all_config(values, list((secret_config or {}).keys()))
-    settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project="gantry", stack=stack, preview=preview, monitor=monitor)
-    _sync_await(run_pulumi_func(program))
-    root = settings.get_root_resource()
-    if root is not None:
-        for key, value in root.outputs.items():  # type: ignore[attr-defined]
-            recording.exports[key] = _resolve(value)
+    sdk.run_program(program)
+    for key, value in sdk.root_outputs().items():
+        recording.exports[key] = _resolve(value)
     return recording
 
 
 def _resolve(value: Any) -> Any:
     """Resolve an exported Output, keeping the engine's secret wrapper where it is secret."""
     output = pulumi.Output.from_input(value)
-    resolved = _sync_await(output.future(with_unknowns=True))
-    if _sync_await(output.is_secret()):
-        return {rpc._special_sig_key: SECRET_SIG, "value": resolved}
+    resolved = sdk.sync_await(output.future(with_unknowns=True))
+    if sdk.sync_await(output.is_secret()):
+        return sdk.secret_wrapper(resolved)
     return resolved
 
 

@@ -419,7 +419,10 @@ ACR = "gantryprod.azurecr.io/hello"
 
 def _outputs(**images: str) -> dict[str, Any]:
     """Stack outputs as `pulumi stack output --json` prints them (secrets masked)."""
-    outputs: dict[str, Any] = {"image_revision": "c0ffee" * 6 + "abcd"}
+    outputs: dict[str, Any] = {
+        "image_revision": "0a" * 20,
+        "source_revision": "c0ffee" * 6 + "abcd",
+    }
     for target, image in images.items():
         outputs[target] = {"cluster": f"{target}-cluster", "image": image, "namespace": "hello"}
         outputs[f"{target}-kubeconfig"] = "[secret]"
@@ -460,12 +463,15 @@ def test_image_refs_refuses_a_non_string_image_and_outputs_without_images() -> N
         image_refs.image_refs({"image_revision": "x", "aws-kubeconfig": "[secret]"})
 
 
-def test_image_refs_checks_the_revision_the_stack_runs() -> None:
+def test_image_refs_checks_the_commit_the_stack_was_deployed_from() -> None:
+    """Not the image's revision: an image unchanged since an older commit is still current."""
     outputs = _outputs(aws=f"{ECR}:1.4.0-c0ffeec0ffee@{DIGEST_A}")
-    revision = outputs["image_revision"]
+    revision = outputs["source_revision"]
     assert image_refs.image_refs(outputs, revision) == [f"{ECR}@{DIGEST_A}"]
     with pytest.raises(image_refs.RefError, match="deploy that commit"):
         image_refs.image_refs(outputs, "f" * 40)
+    with pytest.raises(image_refs.RefError, match="deploy that commit"):
+        image_refs.image_refs(outputs, outputs["image_revision"])
 
 
 def test_index_manifests_lists_platform_images_and_skips_attestations() -> None:

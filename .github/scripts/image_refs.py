@@ -5,7 +5,8 @@ Subcommands (input on stdin, one result per line on stdout):
 
   refs [--revision SHA]  stack outputs -> `repository@sha256:...` per target
                          (deduplicated, sorted); with --revision, fail unless the
-                         stack's `image_revision` is that commit.
+                         stack was last deployed from that commit (`source_revision`;
+                         `image_revision` only moves when the image's inputs do).
   manifests              an image index (`docker buildx imagetools inspect --raw`)
                          -> `os/arch[/variant] sha256:...` per platform image,
                          attestation manifests left out.
@@ -48,10 +49,10 @@ def digest_ref(ref: str) -> str:
 def image_refs(outputs: Mapping[str, Any], revision: str | None = None) -> list[str]:
     """Every target's `image` (an object export per target) as a digest reference."""
     if revision is not None:
-        deployed = outputs.get("image_revision")
+        deployed = outputs.get("source_revision")
         if deployed != revision:
             msg = (
-                f"the stack runs the image of {deployed!r}, not {revision!r}: "
+                f"the stack was deployed from {deployed!r}, not {revision!r}: "
                 "deploy that commit to the stack first"
             )
             raise RefError(msg)

@@ -9,8 +9,6 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.image import SignatureVerification as SignatureVerificationConfig
-from components.targets.base import ClusterTarget
 from components.versions import CHARTS
 
 from .policy import (
@@ -59,26 +57,10 @@ class SignatureVerificationArgs:
     chart_repository: str | None = None
     service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
 
-    @classmethod
-    def for_target(
-        cls,
-        config: SignatureVerificationConfig,
-        target: ClusterTarget,
-        repositories: Sequence[pulumi.Input[str]],
-    ) -> SignatureVerificationArgs:
-        """Args from `gantry:image.signature_verification` for one target."""
-        annotations = (
-            target.workload_identity(DEFAULT_NAMESPACE, f"{RELEASE}-webhook")
-            if target.workload_identity is not None
-            else None
-        )
-        return cls(
-            repositories=list(repositories),
-            subject_regexp=config.subject_regexp,
-            issuer=config.issuer,
-            mode=config.mode,
-            service_account_annotations=annotations,
-        )
+
+def webhook_service_account(release: str = RELEASE) -> str:
+    """The webhook's ServiceAccount, which reads registries (and may need an identity)."""
+    return f"{release}-webhook"
 
 
 class SignatureVerification(pulumi.ComponentResource):

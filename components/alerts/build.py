@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from components.config.slo import SloConfig
-
 from .health import HealthThresholds, health_rule_groups
-from .model import RuleGroup
+from .model import RuleGroup, Slos
 from .runbooks import DEFAULT_RUNBOOK_BASE_URL, with_runbook_urls
 from .scope import AlertScope
 from .slo import slo_rule_groups
@@ -13,7 +11,7 @@ from .slo import slo_rule_groups
 
 def build_rule_groups(
     scope: AlertScope,
-    slos: list[SloConfig],
+    slos: Slos,
     runbook_base_url: str = DEFAULT_RUNBOOK_BASE_URL,
     thresholds: HealthThresholds | None = None,
 ) -> list[RuleGroup]:

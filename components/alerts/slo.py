@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.config.slo import SloConfig
-
-from .model import Alert, Record, RuleGroup
+from .model import Alert, Record, RuleGroup, Slo, Slos
 from .scope import AlertScope
 
 RATE_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -73,7 +71,7 @@ def le_matcher(threshold: float) -> str:
     return f'le=~"{text}(\\\\.0)?"'
 
 
-def _sli_rates(scope: AlertScope, slo: SloConfig, window: str) -> tuple[str, str]:
+def _sli_rates(scope: AlertScope, slo: Slo, window: str) -> tuple[str, str]:
     """(bad events per second, all events per second) of the SLI over `window`."""
     sel = scope.api_selector
     if slo.kind == "availability":
@@ -90,12 +88,12 @@ def _sli_rates(scope: AlertScope, slo: SloConfig, window: str) -> tuple[str, str
     return f"({total} - {good})", total
 
 
-def slo_selector(scope: AlertScope, slo: SloConfig) -> str:
+def slo_selector(scope: AlertScope, slo: Slo) -> str:
     """Matchers selecting this SLO's recorded series."""
     return f'service="{scope.service}", slo="{slo.name}"'
 
 
-def _recordings(scope: AlertScope, slo: SloConfig) -> list[Record]:
+def _recordings(scope: AlertScope, slo: Slo) -> list[Record]:
     labels = {"service": scope.service, "slo": slo.name}
     sel = slo_selector(scope, slo)
     errors5m, total5m = _sli_rates(scope, slo, "5m")
@@ -142,7 +140,7 @@ def _recordings(scope: AlertScope, slo: SloConfig) -> list[Record]:
     return rules
 
 
-def burn_expr(scope: AlertScope, slo: SloConfig, windows: tuple[BurnWindow, ...]) -> str:
+def burn_expr(scope: AlertScope, slo: Slo, windows: tuple[BurnWindow, ...]) -> str:
     """`(long >= f and short >= f) or ...`; the value is the long window's burn rate."""
     sel = slo_selector(scope, slo)
     clauses = [
@@ -153,7 +151,7 @@ def burn_expr(scope: AlertScope, slo: SloConfig, windows: tuple[BurnWindow, ...]
     return "\nor\n".join(clauses)
 
 
-def _what(scope: AlertScope, slo: SloConfig) -> str:
+def _what(scope: AlertScope, slo: Slo) -> str:
     if slo.description:
         return slo.description
     if slo.kind == "availability":
@@ -172,7 +170,7 @@ def _windows_text(windows: tuple[BurnWindow, ...]) -> str:
     )
 
 
-def _alerts(scope: AlertScope, slo: SloConfig) -> list[Alert]:
+def _alerts(scope: AlertScope, slo: Slo) -> list[Alert]:
     what = _what(scope, slo)
     return [
         Alert(
@@ -202,12 +200,12 @@ def _alerts(scope: AlertScope, slo: SloConfig) -> list[Alert]:
     ]
 
 
-def slo_group_name(scope: AlertScope, slo: SloConfig) -> str:
+def slo_group_name(scope: AlertScope, slo: Slo) -> str:
     """`slo-<service>-<slo>`: a valid Kubernetes name and rule file name."""
     return f"slo-{scope.service}-{slo.name}"
 
 
-def slo_rule_groups(scope: AlertScope, slos: list[SloConfig]) -> list[RuleGroup]:
+def slo_rule_groups(scope: AlertScope, slos: Slos) -> list[RuleGroup]:
     """One group per SLO: its recordings first, then the two alerts that read them."""
     names = [slo.name for slo in slos]
     dupes = sorted({n for n in names if names.count(n) > 1})

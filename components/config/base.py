@@ -14,7 +14,14 @@ DnsLabel = Annotated[
 """A name that is valid as a Kubernetes object name, a cloud resource prefix and
 a Pulumi resource name prefix at once (lower-case, at most 40 characters)."""
 
-SecretKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")]
+
+class SecretKeyField:
+    """Marks `SecretKey` fields for `secrets.secret_key_values`, which walks the models."""
+
+
+SECRET_KEY_FIELD = SecretKeyField()
+
+SecretKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$"), SECRET_KEY_FIELD]
 """The name of another key in the stack config that holds a secret value
 (`pulumi config set --secret <name> ...`). Models keep names, never values."""
 

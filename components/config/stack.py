@@ -10,6 +10,7 @@ from .base import Model
 from .image import ImageConfig
 from .observability import ObservabilityConfig
 from .policy import PolicyConfig
+from .secrets import secret_key_values
 from .service import ServiceConfig
 from .slo import SloConfig, default_slos
 from .targets import LocalTarget, TargetConfig
@@ -120,15 +121,6 @@ class StackConfig(Model):
         return self
 
     def secret_keys(self) -> list[str]:
-        """Every config key this stack expects to hold a secret value."""
-        keys = [r.secret for r in self.observability.receivers]
-        for target in self.targets:
-            keys.extend(_target_secret_keys(target))
-        return sorted(set(keys))
-
-
-def _target_secret_keys(target: TargetConfig) -> list[str]:
-    kubeconfig = getattr(target, "kubeconfig_secret", None)
-    registry = getattr(target, "registry", None)
-    password = getattr(registry, "password_secret", None)
-    return [k for k in (kubeconfig, password) if isinstance(k, str)]
+        """Every config key this stack expects to hold a secret value: the value of
+        every field typed `SecretKey`, found by walking the models."""
+        return sorted(set(secret_key_values(self)))

@@ -43,16 +43,33 @@ class GoImageArgs:
     main: str = "./cmd/hello"
 
 
+def build_settings(args: GoImageArgs) -> dict[str, str]:
+    """What besides the files decides the image: the stamped version and the build flags."""
+    return {
+        "version": args.version,
+        "platforms": ",".join(args.platforms),
+        "builder": args.builder,
+        "main": args.main,
+        "dockerfile": args.dockerfile if args.builder == "buildx" else "",
+        "base_image": args.base_image or "",
+    }
+
+
 class GoImage(pulumi.ComponentResource):
     """The service image as a multi-platform index in each target's registry.
 
+    The tag is `<version>-<fingerprint12>`: an unchanged set of inputs is never
+    rebuilt, re-pushed or rolled out, whatever else was committed.
+
     Outputs:
         refs: target name -> `repository:tag@sha256:...` of the index, what GoService deploys.
-        revision: the source revision the image was built from.
+        revision: the newest commit that changed a build input.
+        fingerprint: SHA-256 of the build inputs and settings.
     """
 
     refs: dict[str, pulumi.Output[str]]
     revision: str
+    fingerprint: str
 
     def __init__(
         self, name: str, args: GoImageArgs, opts: pulumi.ResourceOptions | None = None
@@ -63,9 +80,12 @@ class GoImage(pulumi.ComponentResource):
             raise ValueError(msg)
         for platform in args.platforms:
             arch_of(platform)  # rejects non-linux platforms before anything is built
-        source = source_info(Path(args.context))
-        tags = image_tags(args.version, source.revision)
+        source = source_info(
+            Path(args.context), build_settings(args), extra_files=[Path(args.dockerfile)]
+        )
+        tags = image_tags(args.version, source.fingerprint)
         self.revision = source.revision
+        self.fingerprint = source.fingerprint
         if args.builder == "ko":
             self.refs = self._ko(name, args, tags, source.revision, source.fingerprint)
         else:
@@ -84,7 +104,9 @@ class GoImage(pulumi.ComponentResource):
                 },
                 labels=oci_labels(args.version, source.revision, source.created),
             )
-        self.register_outputs({"refs": self.refs, "revision": self.revision})
+        self.register_outputs(
+            {"refs": self.refs, "revision": self.revision, "fingerprint": self.fingerprint}
+        )
 
     def _ko(
         self, name: str, args: GoImageArgs, tags: list[str], revision: str, fingerprint: str

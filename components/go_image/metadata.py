@@ -1,13 +1,17 @@
 """Tags, labels and source fingerprints: pure, so previews are stable and testable.
 
-Nothing here may change between two runs on the same commit, or every
-`pulumi preview` would show a rebuild (no perpetual diffs).
+Nothing here may change unless what goes into the image changes: not between
+two runs on the same commit (no perpetual diffs), and not after a commit that
+touches no build input (a README, the Pulumi program, a workflow). Tags come
+from a fingerprint of the inputs, and the revision and time stamped into the
+image are those of the newest commit that changed one of them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +24,12 @@ _IGNORED_SUFFIXES = ("_test.go", ".md")
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """What the image is built from: the commit, its time, and a hash of the build inputs."""
+    """What the image is built from.
+
+    revision: the newest commit that changed a build input (not HEAD).
+    created: that commit's time.
+    fingerprint: SHA-256 over the build inputs and the build settings.
+    """
 
     revision: str
     created: str
@@ -36,9 +45,9 @@ def arch_of(platform: str) -> str:
     return arch.replace("/", "-")
 
 
-def image_tags(version: str, revision: str) -> list[str]:
-    """Release tag plus an immutable version-revision tag; never `latest`."""
-    short = revision[:12]
+def image_tags(version: str, fingerprint: str) -> list[str]:
+    """Release tag plus an immutable version-fingerprint tag; never `latest`."""
+    short = fingerprint[:12]
     return [version, f"{version}-{short}"]
 
 
@@ -64,7 +73,10 @@ def _git(context: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
-def _build_inputs(context: Path) -> list[Path]:
+def build_inputs(context: Path, extra_files: Sequence[Path] = ()) -> list[Path]:
+    """Every file that can change the image: the context's files (Go sources, go.mod,
+    go.sum, the Dockerfile and .dockerignore), without tests, docs and build output,
+    plus `extra_files` (a Dockerfile kept outside the context)."""
     files = []
     for path in sorted(context.rglob("*")):
         relative = path.relative_to(context)
@@ -73,23 +85,48 @@ def _build_inputs(context: Path) -> list[Path]:
         if path.name.endswith(_IGNORED_SUFFIXES):
             continue
         files.append(path)
-    return files
+    inside = set(files)
+    return files + sorted(p for p in extra_files if p.is_file() and p not in inside)
 
 
-def source_fingerprint(context: Path) -> str:
-    """SHA-256 over the paths and contents of every file that can change the image."""
+def source_fingerprint(
+    context: Path,
+    settings: Mapping[str, str] | None = None,
+    extra_files: Sequence[Path] = (),
+) -> str:
+    """SHA-256 over the paths and contents of the build inputs and the build settings
+    (version, platforms, builder, main package, base image: what the flags carry)."""
     digest = hashlib.sha256()
-    for path in _build_inputs(context):
-        digest.update(str(path.relative_to(context)).encode())
+    for path in build_inputs(context, extra_files):
+        name = path.relative_to(context) if path.is_relative_to(context) else path.name
+        digest.update(str(name).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
+        digest.update(b"\0")
+    for key, value in sorted((settings or {}).items()):
+        digest.update(f"{key}={value}".encode())
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def source_info(context: Path) -> SourceInfo:
-    """Read the commit from git; outside a checkout fall back to the content hash."""
-    fingerprint = source_fingerprint(context)
-    revision = _git(context, "rev-parse", "HEAD") or fingerprint[:40]
-    created = _git(context, "log", "-1", "--format=%cI") or "1970-01-01T00:00:00Z"
-    return SourceInfo(revision=revision, created=created, fingerprint=fingerprint)
+def source_info(
+    context: Path,
+    settings: Mapping[str, str] | None = None,
+    extra_files: Sequence[Path] = (),
+) -> SourceInfo:
+    """The fingerprint, and the newest commit that touched an input (git log over exactly
+    the fingerprinted files); outside a checkout the revision is the fingerprint."""
+    fingerprint = source_fingerprint(context, settings, extra_files)
+    inputs = [str(path.resolve()) for path in build_inputs(context, extra_files)]
+    last = _git(context, "log", "-1", "--format=%H %cI", "--", *inputs) if inputs else None
+    revision, _, created = (last or "").partition(" ")
+    return SourceInfo(
+        revision=revision or fingerprint[:40],
+        created=created or "1970-01-01T00:00:00Z",
+        fingerprint=fingerprint,
+    )
+
+
+def checkout_revision(path: Path) -> str | None:
+    """The commit checked out at `path` (HEAD), which the stack was deployed from."""
+    return _git(path, "rev-parse", "HEAD")

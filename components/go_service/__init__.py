@@ -5,6 +5,6 @@ component registers what they return and `scripts/render_manifests.py` writes
 the same objects to YAML for review and GitOps.
 """
 
-from .spec import DEFAULT_OTLP_ENDPOINT, ServiceSpec, validate_image_reference
+from .spec import ServiceSpec, validate_image_reference
 
-__all__ = ["DEFAULT_OTLP_ENDPOINT", "ServiceSpec", "validate_image_reference"]
+__all__ = ["ServiceSpec", "validate_image_reference"]

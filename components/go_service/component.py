@@ -3,58 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.stack import StackConfig
-from components.targets.base import ClusterTarget
-
 from .manifests import render
-from .namespace import service_account_name
-from .spec import ServiceSpec, spec_from_config, validate_image_reference
+from .spec import ServiceSpec, validate_image_reference
 
 
 @dataclass(frozen=True)
-class GoServiceArgs(ServiceSpec):
-    """The manifests' spec (see `ServiceSpec`) plus what only the engine needs.
+class GoServiceArgs:
+    """Inputs of one GoService.
+
+    spec: what the manifests depend on (`ServiceSpec`: the workload settings,
+        the image by digest, the observability stack's contract, the target's
+        zones and identity).
+    monitoring_depends_on: resources that install the ServiceMonitor CRD (the
+        observability stack); default none.
 
     The Kubernetes provider comes through `opts.provider` and reaches every
     child through the parent chain.
     """
 
+    spec: ServiceSpec
     monitoring_depends_on: Sequence[pulumi.Resource] = ()
-    """Resources that install the ServiceMonitor CRD (the observability stack); default none."""
-
-    @classmethod
-    def for_target(
-        cls,
-        config: StackConfig,
-        target: ClusterTarget,
-        *,
-        image: pulumi.Input[str],
-        environment: str,
-        monitoring_depends_on: Sequence[pulumi.Resource] = (),
-    ) -> GoServiceArgs:
-        """Args for one target: identity annotations, pod labels and zones from the target."""
-        namespace = config.service.namespace
-        annotations = (
-            target.workload_identity(namespace, service_account_name(config.service.name))
-            if target.workload_identity is not None
-            else None
-        )
-        spec = spec_from_config(
-            config,
-            image=image,
-            environment=environment,
-            zones=target.zones,
-            service_account_annotations=annotations,
-            pod_labels=target.service_account_pod_labels,
-        )
-        values = {f.name: getattr(spec, f.name) for f in fields(ServiceSpec)}
-        return cls(**values, monitoring_depends_on=tuple(monitoring_depends_on))
 
 
 class GoService(pulumi.ComponentResource):
@@ -74,7 +48,7 @@ class GoService(pulumi.ComponentResource):
         self, name: str, args: GoServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gantry:go_service:GoService", name, None, opts)
-        spec = _checked(args)
+        spec = _checked(args.spec)
         created: dict[str, list[pulumi.Resource]] = {}
 
         def register(
@@ -178,9 +152,9 @@ _WITH_SPEC: dict[str, tuple[str, Any]] = {
 """Kinds built as `Class(name, metadata=, spec=, opts=)`, with their child-name suffix."""
 
 
-def _checked(args: GoServiceArgs) -> ServiceSpec:
+def _checked(spec: ServiceSpec) -> ServiceSpec:
     """The spec with its image reference checked: now when known, at deploy time otherwise."""
-    if isinstance(args.image, str):
-        return args  # checked in ServiceSpec.__post_init__
-    image = pulumi.Output.from_input(args.image).apply(validate_image_reference)  # type: ignore[arg-type]
-    return replace(args, image=image)
+    if isinstance(spec.image, str):
+        return spec  # checked in ServiceSpec.__post_init__
+    image = pulumi.Output.from_input(spec.image).apply(validate_image_reference)  # type: ignore[arg-type]
+    return replace(spec, image=image)

@@ -19,13 +19,13 @@ exemplars); the text formats are the fallback."""
 def service_monitor(spec: ServiceSpec) -> dict[str, Any] | None:
     """Scrape `/metrics` on the `http` port; None when the observability stack is off.
 
-    `release: <kps>` is what Prometheus' serviceMonitorSelector matches. The
+    The stack's `monitor_labels` are what Prometheus' serviceMonitorSelector matches. The
     `job` label is the Service's name (no jobLabel), as the SLO rules expect.
     `honorLabels: false` keeps the target's labels authoritative, and
     `scrapeClassicHistograms` keeps the classic buckets beside the native
     histogram, for dashboards and rules written against `_bucket`.
     """
-    if not spec.observability_enabled:
+    if spec.observability is None:
         return None
     return {
         "apiVersion": "monitoring.coreos.com/v1",
@@ -33,7 +33,7 @@ def service_monitor(spec: ServiceSpec) -> dict[str, Any] | None:
         "metadata": {
             "name": spec.name,
             "namespace": spec.namespace,
-            "labels": {**standard_labels(spec), "release": spec.prometheus_release},
+            "labels": {**standard_labels(spec), **spec.observability.monitor_labels},
         },
         "spec": {
             "selector": {"matchLabels": selector_labels(spec)},

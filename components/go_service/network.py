@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from .labels import metadata, selector_labels
-from .spec import OTLP_PORTS, ServiceSpec
+from .spec import ServiceSpec
 from .workload import PORT_NAME
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"
 DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 """CoreDNS/kube-dns carries this label on EKS, GKE, AKS and kind alike."""
-COLLECTOR_POD_LABELS = {"app.kubernetes.io/name": "alloy"}
 
 
 def service(spec: ServiceSpec) -> dict[str, Any]:
@@ -60,8 +59,8 @@ def default_deny(spec: ServiceSpec) -> dict[str, Any]:
 def ingress_sources(spec: ServiceSpec) -> list[str]:
     """Namespaces allowed to reach the http port: the monitoring one, the ingress controller's."""
     sources = []
-    if spec.observability_enabled:
-        sources.append(spec.observability_namespace)
+    if spec.observability is not None:
+        sources.append(spec.observability.namespace)
     if spec.service.ingress.enabled:
         sources.append(spec.service.ingress.controller_namespace)
     return sources
@@ -95,23 +94,23 @@ def allow_ingress(spec: ServiceSpec) -> dict[str, Any] | None:
 
 
 def allow_egress(spec: ServiceSpec) -> dict[str, Any]:
-    """DNS to kube-dns (UDP and TCP 53) and OTLP to the collector (4317/4318); nothing else."""
+    """DNS to kube-dns (UDP and TCP 53) and OTLP to the collector's ports; nothing else."""
     rules: list[dict[str, Any]] = [
         {
             "to": [{**_namespace(DNS_NAMESPACE), "podSelector": {"matchLabels": DNS_POD_LABELS}}],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
         }
     ]
-    if spec.observability_enabled:
+    if (observability := spec.observability) is not None:
         rules.append(
             {
                 "to": [
                     {
-                        **_namespace(spec.observability_namespace),
-                        "podSelector": {"matchLabels": COLLECTOR_POD_LABELS},
+                        **_namespace(observability.namespace),
+                        "podSelector": {"matchLabels": dict(observability.collector_pod_labels)},
                     }
                 ],
-                "ports": [{"protocol": "TCP", "port": port} for port in OTLP_PORTS],
+                "ports": [{"protocol": "TCP", "port": port} for port in observability.otlp_ports],
             }
         )
     return {

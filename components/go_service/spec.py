@@ -17,22 +17,13 @@ from typing import Literal
 import pulumi
 
 from components.config.service import ServiceConfig
-from components.config.stack import StackConfig
-
-DEFAULT_OTLP_ENDPOINT = "http://alloy.observability.svc.cluster.local:4317"
-"""Alloy's OTLP gRPC receiver in the observability namespace."""
-
-DEFAULT_PROMETHEUS_RELEASE = "kps"
-"""kube-prometheus-stack's release name: its Prometheus selects `release: kps`."""
+from components.observability.endpoints import ObservabilityEndpoints
 
 MIN_KUBERNETES_VERSION = "1.32"
 """The oldest Kubernetes the manifests target: every field used is GA or on by
 default there (preStop sleep action, matchLabelKeys, unhealthyPodEvictionPolicy).
 Targets that do not pin a version (GKE release channels, existing clusters) are
 validated against it."""
-
-OTLP_PORTS = (4317, 4318)
-"""OTLP gRPC and OTLP HTTP: the only ports the service may send telemetry to."""
 
 _IMAGE_REFERENCE = re.compile(
     r"^(?P<repository>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+)"
@@ -69,11 +60,9 @@ class ServiceSpec:
     image: pulumi.Input[str]
     app_version: str
     environment: str
-    observability_enabled: bool = True
-    """False (local profile): no ServiceMonitor, no OTLP export, no rules for Alloy/Prometheus."""
-    observability_namespace: str = "observability"
-    otlp_endpoint: str = DEFAULT_OTLP_ENDPOINT
-    prometheus_release: str = DEFAULT_PROMETHEUS_RELEASE
+    observability: ObservabilityEndpoints | None = None
+    """The stack's contract (OTLP endpoint, ServiceMonitor labels, Alloy's pods);
+    None (default; the local profile): no ServiceMonitor, no OTLP export."""
     zones: tuple[str, ...] = ()
     """The target's zones when known; with `zone_spread: required` they set minDomains."""
     service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
@@ -86,7 +75,7 @@ class ServiceSpec:
     def __post_init__(self) -> None:
         if isinstance(self.image, str):
             validate_image_reference(self.image)
-        if self.observability_namespace == self.service.namespace:
+        if self.observability and self.observability.namespace == self.service.namespace:
             msg = "the service must not share the observability namespace: policies collide"
             raise ValueError(msg)
 
@@ -106,34 +95,3 @@ class ServiceSpec:
     @property
     def zone_spread(self) -> Literal["preferred", "required"]:
         return self.service.zone_spread
-
-
-def otlp_endpoint_for(observability_namespace: str) -> str:
-    """Alloy's OTLP gRPC endpoint in the given namespace."""
-    return f"http://alloy.{observability_namespace}.svc.cluster.local:4317"
-
-
-def spec_from_config(
-    config: StackConfig,
-    *,
-    image: pulumi.Input[str],
-    environment: str,
-    zones: tuple[str, ...] = (),
-    service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-    pod_labels: Mapping[str, str] | None = None,
-) -> ServiceSpec:
-    """The spec for one target, from the parsed stack config (profile defaults merged)."""
-    observability = config.observability
-    return ServiceSpec(
-        service=config.service,
-        image=image,
-        app_version=config.image.version,
-        environment=environment,
-        observability_enabled=observability.enabled,
-        observability_namespace=observability.namespace,
-        otlp_endpoint=otlp_endpoint_for(observability.namespace),
-        zones=zones,
-        service_account_annotations=service_account_annotations,
-        pod_labels=dict(pod_labels or {}),
-        signature_verification=config.image.signature_verification.enabled,
-    )

@@ -85,9 +85,9 @@ def container_env(spec: ServiceSpec) -> list[dict[str, Any]]:
         {"name": "OTEL_SERVICE_NAME", "value": spec.name},
         {"name": "OTEL_RESOURCE_ATTRIBUTES", "value": resource_attributes(spec)},
     ]
-    if spec.observability_enabled:
+    if spec.observability is not None:
         env += [
-            {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": spec.otlp_endpoint},
+            {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": spec.observability.otlp_endpoint},
             {"name": "OTEL_EXPORTER_OTLP_PROTOCOL", "value": "grpc"},
             {"name": "OTEL_TRACES_SAMPLER", "value": "parentbased_traceidratio"},
             {"name": "OTEL_TRACES_SAMPLER_ARG", "value": f"{service.trace_sample_ratio:g}"},

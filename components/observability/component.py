@@ -12,7 +12,6 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.config.observability import ObservabilityConfig
-from components.config.stack import StackConfig
 from components.generated_password import GeneratedPassword
 from components.targets.base import ClusterTarget
 from components.versions import CHARTS
@@ -20,17 +19,10 @@ from components.versions import CHARTS
 from . import alertmanager
 from .budget import Footprint, footprint
 from .dashboards import DASHBOARD_LABEL, dashboard_json, dashboard_uid
+from .endpoints import ObservabilityEndpoints, Releases
 from .grafana import datasources
 from .network import stack_policies
-from .plan import (
-    ALERTMANAGER_CONFIG_SECRET,
-    ALLOY_RELEASE,
-    GRAFANA_ADMIN_SECRET,
-    KPS_RELEASE,
-    LOKI_RELEASE,
-    TEMPO_RELEASE,
-    Plan,
-)
+from .plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET, Plan
 from .values_alloy import alloy_values, alloy_workloads
 from .values_kps import kps_values, kps_workloads
 from .values_loki import loki_base_values, loki_values, loki_workloads
@@ -50,6 +42,8 @@ class ObservabilityStackArgs:
     receiver_secrets: secret config key -> secret Output, for every receiver in
         `config.receivers` (default: none).
     nodes: nodes assumed for DaemonSet pods in the requests budget (default 3).
+    releases: the charts' Helm release names (default `Releases()`: kps, loki,
+        tempo, alloy); every name other components need derives from them.
     """
 
     target: ClusterTarget
@@ -58,26 +52,7 @@ class ObservabilityStackArgs:
     service_namespace: str
     receiver_secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     nodes: int = DEFAULT_NODES
-
-    @classmethod
-    def from_config(
-        cls,
-        target: ClusterTarget,
-        stack: StackConfig,
-        secrets: Mapping[str, pulumi.Output[str]],
-        nodes: int = DEFAULT_NODES,
-    ) -> ObservabilityStackArgs:
-        """Args from the parsed stack config; `secrets` maps config keys to secret Outputs
-        (only the receivers' keys are used)."""
-        keys = {r.secret for r in stack.observability.receivers}
-        return cls(
-            target=target,
-            config=stack.observability,
-            service=stack.service.name,
-            service_namespace=stack.service.namespace,
-            receiver_secrets={k: v for k, v in secrets.items() if k in keys},
-            nodes=nodes,
-        )
+    releases: Releases = field(default_factory=Releases)
 
     def plan(self) -> Plan:
         storage = self.target.storage
@@ -87,6 +62,7 @@ class ObservabilityStackArgs:
             managed_control_plane=self.target.managed_control_plane,
             object_storage=self.config.profile == "ha" and storage is not None,
             storage_pod_labels=dict(storage.pod_labels) if storage else {},
+            releases=self.releases,
         )
 
 
@@ -128,12 +104,15 @@ class ObservabilityStack(pulumi.ComponentResource):
     """Prometheus, Alertmanager, Grafana, Loki, Tempo and Alloy on one target.
 
     Outputs:
+      endpoints: the contract GoService and AlertRules take (namespace, OTLP
+        endpoint, selector labels, collector pod labels, Grafana's Service).
       namespace: where the stack runs.
       otlp_endpoint: the OTLP gRPC endpoint for the service (`OTEL_EXPORTER_OTLP_ENDPOINT`).
       grafana_admin_password: secret.
       requests: the summed CPU/memory requests of the stack (plain data).
     """
 
+    endpoints: ObservabilityEndpoints
     namespace: str
     otlp_endpoint: str
     otlp_http_endpoint: str
@@ -157,7 +136,8 @@ class ObservabilityStack(pulumi.ComponentResource):
             k8s_opts, pulumi.ResourceOptions(depends_on=namespaces)
         )
 
-        for policy in stack_policies(plan.namespace, plan.node_exporter_namespace):
+        endpoints = plan.endpoints
+        for policy in stack_policies(endpoints, plan.node_exporter_namespace):
             meta = policy["metadata"]
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-netpol-{meta['namespace']}-{meta['name']}",
@@ -211,7 +191,7 @@ class ObservabilityStack(pulumi.ComponentResource):
 
         kps = self._chart(
             name,
-            KPS_RELEASE,
+            plan.releases.kps,
             "kube-prometheus-stack",
             plan,
             values=kps_values(plan),
@@ -223,11 +203,12 @@ class ObservabilityStack(pulumi.ComponentResource):
         loki_vals, tempo_vals = _storage_values(plan, target)
         # The other charts ship ServiceMonitors: their CRD comes with kube-prometheus-stack.
         after_kps = pulumi.ResourceOptions.merge(ns_opts, pulumi.ResourceOptions(depends_on=[kps]))
-        loki = self._chart(name, LOKI_RELEASE, "loki", plan, values=loki_vals, opts=after_kps)
-        tempo = self._chart(name, TEMPO_RELEASE, "tempo", plan, values=tempo_vals, opts=after_kps)
+        releases = plan.releases
+        loki = self._chart(name, releases.loki, "loki", plan, values=loki_vals, opts=after_kps)
+        tempo = self._chart(name, releases.tempo, "tempo", plan, values=tempo_vals, opts=after_kps)
         self._chart(
             name,
-            ALLOY_RELEASE,
+            releases.alloy,
             "alloy",
             plan,
             values=alloy_values(plan),
@@ -236,9 +217,10 @@ class ObservabilityStack(pulumi.ComponentResource):
             ),
         )
 
-        self.namespace = plan.namespace
-        self.otlp_endpoint = plan.otlp_grpc_endpoint
-        self.otlp_http_endpoint = plan.otlp_http_endpoint
+        self.endpoints = endpoints
+        self.namespace = endpoints.namespace
+        self.otlp_endpoint = endpoints.otlp_endpoint
+        self.otlp_http_endpoint = endpoints.otlp_http_endpoint
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         self.requests = stack_footprint(plan, args.nodes).as_output()
         self.register_outputs(
@@ -246,7 +228,7 @@ class ObservabilityStack(pulumi.ComponentResource):
                 "namespace": self.namespace,
                 "otlp_endpoint": self.otlp_endpoint,
                 "otlp_http_endpoint": self.otlp_http_endpoint,
-                "grafana_url": f"http://{KPS_RELEASE}-grafana.{plan.namespace}.svc",
+                "grafana_url": f"http://{endpoints.grafana_service}.{plan.namespace}.svc",
                 "grafana_admin_password": self.grafana_admin_password,
                 "requests": self.requests,
                 "profile": plan.profile,

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .values_alloy import OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from .endpoints import NAME_LABEL, ObservabilityEndpoints
 
-NAME_LABEL = "app.kubernetes.io/name"
 DNS = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
@@ -36,8 +35,9 @@ def _tcp(*ports: int) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": p} for p in ports]
 
 
-def stack_policies(namespace: str, node_namespace: str) -> list[dict[str, Any]]:
+def stack_policies(endpoints: ObservabilityEndpoints, node_namespace: str) -> list[dict[str, Any]]:
     """The stack namespace's policies (default deny first)."""
+    namespace = endpoints.namespace
     same_namespace: list[dict[str, Any]] = [{"podSelector": {}}]
     return [
         _policy(
@@ -63,12 +63,12 @@ def stack_policies(namespace: str, node_namespace: str) -> list[dict[str, Any]]:
             "otlp-from-cluster",
             namespace,
             {
-                "podSelector": {"matchLabels": {NAME_LABEL: "alloy"}},
+                "podSelector": {"matchLabels": dict(endpoints.collector_pod_labels)},
                 "policyTypes": ["Ingress"],
                 "ingress": [
                     {
                         "from": [{"namespaceSelector": {}}],
-                        "ports": _tcp(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
+                        "ports": _tcp(*endpoints.otlp_ports),
                     }
                 ],
             },

@@ -14,12 +14,7 @@ from typing import Literal
 
 from components.config.observability import ObservabilityConfig
 
-KPS_RELEASE = "kps"
-"""Release name (and fullnameOverride) of kube-prometheus-stack: ServiceMonitors and
-PrometheusRules carry `release: kps`, the label the chart's selectors match."""
-LOKI_RELEASE = "loki"
-TEMPO_RELEASE = "tempo"
-ALLOY_RELEASE = "alloy"
+from .endpoints import OTLP_GRPC_PORT, ObservabilityEndpoints, Releases, endpoints_for
 
 # Names of Kubernetes Secret objects, not secret values.
 GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105
@@ -52,6 +47,7 @@ class Plan:
     managed_control_plane: the cloud hides scheduler/controller-manager/etcd metrics.
     object_storage: Loki and Tempo keep data in the target's bucket (ha profile).
     storage_pod_labels: labels the cloud's identity webhook needs on Loki/Tempo pods.
+    releases: the charts' release names, from which every Service name derives.
     """
 
     config: ObservabilityConfig
@@ -59,6 +55,7 @@ class Plan:
     managed_control_plane: bool
     object_storage: bool
     storage_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    releases: Releases = field(default_factory=Releases)
 
     @property
     def profile(self) -> Profile:
@@ -83,32 +80,28 @@ class Plan:
 
     @property
     def prometheus_url(self) -> str:
-        return self.service_url(f"{KPS_RELEASE}-prometheus", 9090)
+        return self.service_url(f"{self.releases.kps}-prometheus", 9090)
 
     @property
     def alertmanager_url(self) -> str:
-        return self.service_url(f"{KPS_RELEASE}-alertmanager", 9093)
+        return self.service_url(f"{self.releases.kps}-alertmanager", 9093)
 
     @property
     def loki_url(self) -> str:
-        return self.service_url(LOKI_RELEASE, 3100)
+        return self.service_url(self.releases.loki, 3100)
 
     @property
     def tempo_url(self) -> str:
-        return self.service_url(TEMPO_RELEASE, 3200)
+        return self.service_url(self.releases.tempo, 3200)
 
     @property
     def tempo_otlp_grpc(self) -> str:
-        return f"{TEMPO_RELEASE}.{self.namespace}.svc:4317"
+        return f"{self.releases.tempo}.{self.namespace}.svc:{OTLP_GRPC_PORT}"
 
     @property
-    def otlp_grpc_endpoint(self) -> str:
-        """What the service's OTEL_EXPORTER_OTLP_ENDPOINT points at (Alloy, gRPC)."""
-        return f"http://{ALLOY_RELEASE}.{self.namespace}.svc:4317"
-
-    @property
-    def otlp_http_endpoint(self) -> str:
-        return f"http://{ALLOY_RELEASE}.{self.namespace}.svc:4318"
+    def endpoints(self) -> ObservabilityEndpoints:
+        """The contract other components get: OTLP endpoint, selector labels, Grafana."""
+        return endpoints_for(self.namespace, self.releases)
 
     @property
     def tempo_metrics_generator(self) -> bool:

@@ -3,8 +3,8 @@
 Alloy runs as a Deployment and reads pod logs through the Kubernetes API
 (`loki.source.kubernetes`), so it needs no hostPath and no privileges; with
 more than one replica, clustering splits the log targets between them. Its
-Service is named `alloy` (fullnameOverride) and exposes OTLP gRPC 4317 and
-HTTP 4318 for the service's traces, which are batched and sent to Tempo.
+Service is named after its release (fullnameOverride) and exposes OTLP gRPC
+and HTTP for the service's traces, which are batched and sent to Tempo.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from .budget import Workload, container_requests
-from .plan import ALLOY_RELEASE, Plan
+from .endpoints import OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from .plan import Plan
 from .security import container_security_context, pod_security_context
 from .sizing import replicas, size
 
 ALLOY_UID = 473
 """The `alloy` user of the upstream image."""
-OTLP_GRPC_PORT = 4317
-OTLP_HTTP_PORT = 4318
 STORAGE_PATH = "/var/lib/alloy"
 
 LOG_LABELS = {
@@ -128,7 +127,7 @@ def alloy_values(plan: Plan) -> dict[str, Any]:
     """Chart values for Alloy."""
     n = replicas("alloy", plan.profile)
     return {
-        "fullnameOverride": ALLOY_RELEASE,
+        "fullnameOverride": plan.releases.alloy,
         "crds": {"create": False},
         "global": {"podSecurityContext": pod_security_context(ALLOY_UID)},
         "alloy": {
@@ -188,7 +187,10 @@ def alloy_values(plan: Plan) -> dict[str, Any]:
                 {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
             ],
         },
-        "serviceMonitor": {"enabled": True, "additionalLabels": {"release": "kps"}},
+        "serviceMonitor": {
+            "enabled": True,
+            "additionalLabels": dict(plan.endpoints.monitor_labels),
+        },
     }
 
 

@@ -7,8 +7,9 @@ that the chart would otherwise make for us:
   its certificate from hook jobs: the webhook is disabled, and so is the
   operator's own TLS listener, which mounts that same hook-made Secret.
   PrometheusRules are checked by promtool in CI instead.
-- Selectors keep `*SelectorNilUsesHelmValues: true`: Prometheus picks the
-  ServiceMonitors and PrometheusRules labelled `release: kps` in any namespace.
+- The ServiceMonitor and PrometheusRule selectors are set explicitly from
+  `ObservabilityEndpoints` (`release: <kps release>`), in any namespace; the
+  PodMonitor and Probe selectors keep the chart's `release` default.
 - Prometheus 3.9+ made the `native-histograms` flag a no-op: native histograms
   are scraped through `scrapeNativeHistograms`, classic buckets are kept with
   `scrapeClassicHistograms` (the SLO rules read `_bucket{le=...}`), and
@@ -25,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from .budget import Workload, container_requests
-from .plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET, KPS_RELEASE, Plan
+from .plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET, Plan
 from .security import container_security_context, pod_security_context
 from .sizing import replicas, size
 
@@ -77,8 +78,11 @@ def _prometheus(plan: Plan) -> dict[str, Any]:
         "scrapeClassicHistograms": True,
         "scrapeProtocols": SCRAPE_PROTOCOLS,
         "enableRemoteWriteReceiver": plan.tempo_metrics_generator,
-        "ruleSelectorNilUsesHelmValues": True,
-        "serviceMonitorSelectorNilUsesHelmValues": True,
+        # Written out, from the same contract GoService and AlertRules label their
+        # objects with: the chart's implicit `release: <Release.Name>` default would
+        # keep working only while nobody renames the release.
+        "ruleSelector": {"matchLabels": dict(plan.endpoints.rule_labels)},
+        "serviceMonitorSelector": {"matchLabels": dict(plan.endpoints.monitor_labels)},
         "podMonitorSelectorNilUsesHelmValues": True,
         "probeSelectorNilUsesHelmValues": True,
         "securityContext": pod_security_context(1000, 2000),
@@ -184,7 +188,7 @@ def kps_values(plan: Plan) -> dict[str, Any]:
     """Chart values for kube-prometheus-stack on one target."""
     managed = plan.managed_control_plane
     values: dict[str, Any] = {
-        "fullnameOverride": KPS_RELEASE,
+        "fullnameOverride": plan.releases.kps,
         "crds": {"enabled": True},
         "defaultRules": {
             "create": True,

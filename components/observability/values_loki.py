@@ -64,6 +64,9 @@ def loki_base_values(
         persistence["storageClass"] = cfg.storage.storage_class
     caches = LOKI_CACHES[plan.profile]
     return {
+        # Service and service account named after the release whatever it is called:
+        # the targets' storage identities trust `<namespace>/<release>`.
+        "fullnameOverride": plan.releases.loki,
         "deploymentMode": "Monolithic",
         "loki": {
             "auth_enabled": False,
@@ -93,7 +96,11 @@ def loki_base_values(
             "persistence": persistence,
             "podLabels": dict(plan.storage_pod_labels),
         },
-        "serviceAccount": {"create": True, "annotations": dict(service_account_annotations or {})},
+        "serviceAccount": {
+            "create": True,
+            "name": plan.releases.loki,
+            "annotations": dict(service_account_annotations or {}),
+        },
         "read": {"replicas": 0},
         "write": {"replicas": 0},
         "backend": {"replicas": 0},
@@ -105,7 +112,9 @@ def loki_base_values(
         "chunksCache": _cache(caches["chunksCache"]),
         "resultsCache": _cache(caches["resultsCache"]),
         "memcachedExporter": {"resources": size("memcached-exporter", plan.profile)},
-        "monitoring": {"serviceMonitor": {"enabled": True, "labels": {"release": "kps"}}},
+        "monitoring": {
+            "serviceMonitor": {"enabled": True, "labels": dict(plan.endpoints.monitor_labels)}
+        },
     }
 
 

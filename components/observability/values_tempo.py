@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .budget import Workload, container_requests
+from .endpoints import OTLP_GRPC_PORT, OTLP_HTTP_PORT
 from .merge import deep_merge, dig
 from .plan import Plan, go_duration
 from .security import container_security_context, pod_security_context
@@ -56,7 +57,7 @@ def tempo_base_values(
         persistence["storageClassName"] = cfg.storage.storage_class
     generator = plan.tempo_metrics_generator
     return {
-        "fullnameOverride": "tempo",
+        "fullnameOverride": plan.releases.tempo,
         "replicas": replicas("tempo", plan.profile),
         "tempo": {
             "resources": size("tempo", plan.profile),
@@ -66,8 +67,8 @@ def tempo_base_values(
             "receivers": {
                 "otlp": {
                     "protocols": {
-                        "grpc": {"endpoint": "0.0.0.0:4317"},
-                        "http": {"endpoint": "0.0.0.0:4318"},
+                        "grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"},
+                        "http": {"endpoint": f"0.0.0.0:{OTLP_HTTP_PORT}"},
                     }
                 }
             },
@@ -91,10 +92,17 @@ def tempo_base_values(
             },
         },
         "securityContext": pod_security_context(10001),
-        "serviceAccount": {"create": True, "annotations": dict(service_account_annotations or {})},
+        "serviceAccount": {
+            "create": True,
+            "name": plan.releases.tempo,  # the name the targets' storage identities trust
+            "annotations": dict(service_account_annotations or {}),
+        },
         "persistence": persistence,
         "podLabels": dict(plan.storage_pod_labels),
-        "serviceMonitor": {"enabled": True, "additionalLabels": {"release": "kps"}},
+        "serviceMonitor": {
+            "enabled": True,
+            "additionalLabels": dict(plan.endpoints.monitor_labels),
+        },
     }
 
 

@@ -21,7 +21,7 @@ from components.config.targets import AwsTarget, NodePoolConfig
 
 from . import aws_documents as docs
 from . import storage_values
-from .base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
 from .kubeconfig import eks_kubeconfig
 
@@ -98,7 +98,9 @@ class AwsCluster(pulumi.ComponentResource):
             opts=self._opts,
         )
         registry = self._registry()
-        storage = self._storage() if self._ctx.object_storage else None
+        storage, identities = (
+            self._storage() if self._ctx.object_storage else (None, IdentityBindings())
+        )
 
         region = self._cfg.region
         document: pulumi.Output[str] = pulumi.Output.all(
@@ -119,7 +121,7 @@ class AwsCluster(pulumi.ComponentResource):
             registry=registry,
             managed_control_plane=True,
             storage=storage,
-            workload_identity=self._workload_identity,
+            workload_identity=identities,
             zones=self.zones,
         )
         outputs: dict[str, pulumi.Input[object]] = {
@@ -449,35 +451,34 @@ class AwsCluster(pulumi.ComponentResource):
         )
         return role
 
-    def _storage(self) -> ObjectStorage:
-        ctx, region = self._ctx, self._cfg.region
-        self._buckets = {c: self._bucket(c) for c in ("loki", "tempo")}
-        self._roles = {
-            (ctx.observability_namespace, ctx.loki_service_account): self._bucket_role(
-                "loki", self._buckets["loki"], ctx.loki_service_account
-            ),
-            (ctx.observability_namespace, ctx.tempo_service_account): self._bucket_role(
-                "tempo", self._buckets["tempo"], ctx.tempo_service_account
-            ),
-        }
-        return ctx.storage_handover(
-            self._buckets["loki"].bucket.apply(lambda b: storage_values.loki_s3(b, region)),
-            self._buckets["tempo"].bucket.apply(lambda b: storage_values.tempo_s3(b, region)),
-            self._workload_identity,
-        )
-
-    def _workload_identity(
-        self, namespace: str, service_account: str
-    ) -> dict[str, pulumi.Input[str]]:
-        """IRSA annotation for a service account gantry bound to a role.
+    def _storage(self) -> tuple[ObjectStorage, IdentityBindings]:
+        """Buckets, and an IRSA role for Loki's and Tempo's accounts, each for its bucket.
 
         Other accounts (the service's own, by default) get no annotation and so
         no AWS identity at all: least privilege until a team binds one.
         """
-        role = getattr(self, "_roles", {}).get((namespace, service_account))
-        if role is None:
-            return {}
-        return {"eks.amazonaws.com/role-arn": role.arn}
+        ctx, region = self._ctx, self._cfg.region
+        self._buckets = {c: self._bucket(c) for c in ("loki", "tempo")}
+        roles = {
+            ctx.loki_service_account: self._bucket_role(
+                "loki", self._buckets["loki"], ctx.loki_service_account
+            ),
+            ctx.tempo_service_account: self._bucket_role(
+                "tempo", self._buckets["tempo"], ctx.tempo_service_account
+            ),
+        }
+        identities = IdentityBindings(
+            {
+                (ctx.observability_namespace, account): {"eks.amazonaws.com/role-arn": role.arn}
+                for account, role in roles.items()
+            }
+        )
+        storage = ctx.storage_handover(
+            self._buckets["loki"].bucket.apply(lambda b: storage_values.loki_s3(b, region)),
+            self._buckets["tempo"].bucket.apply(lambda b: storage_values.tempo_s3(b, region)),
+            identities,
+        )
+        return storage, identities
 
 
 def build(

@@ -23,7 +23,7 @@ from components.config.targets import AzureTarget, NodePoolConfig
 
 from . import storage_values
 from .acr_login import ACR_TOKEN_USER, TokenExchange, exchange_token
-from .base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
 
 ROLE_ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
@@ -121,7 +121,9 @@ class AzureCluster(pulumi.ComponentResource):
         )
         self.cluster = self._cluster(workspace)
         registry = self._registry(args.token_exchange)
-        storage = self._storage() if self._ctx.object_storage else None
+        storage, identities = (
+            self._storage() if self._ctx.object_storage else (None, IdentityBindings())
+        )
 
         credentials = azure.containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=self.resource_group.name,
@@ -145,7 +147,7 @@ class AzureCluster(pulumi.ComponentResource):
             registry=registry,
             managed_control_plane=True,
             storage=storage,
-            workload_identity=self._workload_identity,
+            workload_identity=identities,
             service_account_pod_labels=WORKLOAD_IDENTITY_LABEL,
             zones=tuple(ZONES),
         )
@@ -294,8 +296,11 @@ class AzureCluster(pulumi.ComponentResource):
             cache_repository=registry.login_server.apply(lambda s: f"{s}/{service}-cache"),
         )
 
-    def _storage(self) -> ObjectStorage:
-        """A ZRS account (no shared keys or public blobs); per component a container + identity."""
+    def _storage(self) -> tuple[ObjectStorage, IdentityBindings]:
+        """A ZRS account (no shared keys or public blobs); per component a container + identity.
+
+        Only those two accounts get an Entra workload identity annotation; others: none.
+        """
         cfg, ctx, name = self._cfg, self._ctx, self._name
         suffix = random.RandomString(
             f"{name}-storage-suffix",
@@ -318,7 +323,7 @@ class AzureCluster(pulumi.ComponentResource):
             minimum_tls_version="TLS1_2",
             opts=self._opts,
         )
-        self._identities: dict[tuple[str, str], azure.managedidentity.UserAssignedIdentity] = {}
+        bindings: dict[tuple[str, str], dict[str, pulumi.Input[str]]] = {}
         containers: dict[str, azure.storage.BlobContainer] = {}
         for component, sa in (
             ("loki", ctx.loki_service_account),
@@ -357,23 +362,18 @@ class AzureCluster(pulumi.ComponentResource):
                 "ServicePrincipal",
             )
             containers[component] = container
-            self._identities[(ctx.observability_namespace, sa)] = identity
+            bindings[(ctx.observability_namespace, sa)] = {
+                "azure.workload.identity/client-id": identity.client_id
+            }
+        identities = IdentityBindings(bindings)
         account = self._account.name
-        return ctx.storage_handover(
+        storage = ctx.storage_handover(
             account.apply(lambda a: storage_values.loki_azure(a, "loki")),
             account.apply(lambda a: storage_values.tempo_azure(a, "tempo")),
-            self._workload_identity,
+            identities,
             pod_labels=WORKLOAD_IDENTITY_LABEL,
         )
-
-    def _workload_identity(
-        self, namespace: str, service_account: str
-    ) -> dict[str, pulumi.Input[str]]:
-        """Entra workload identity annotation for an account gantry federated; others: none."""
-        identity = getattr(self, "_identities", {}).get((namespace, service_account))
-        if identity is None:
-            return {}
-        return {"azure.workload.identity/client-id": identity.client_id}
+        return storage, identities
 
 
 def build(

@@ -57,6 +57,22 @@ WorkloadIdentity = Callable[[str, str], pulumi.Input[Mapping[str, pulumi.Input[s
 """(namespace, service account) -> annotations binding it to a cloud identity; an
 empty mapping for an account the target bound to none (it then gets no cloud access)."""
 
+Annotations = Mapping[str, pulumi.Input[str]]
+
+
+@dataclass(frozen=True)
+class IdentityBindings:
+    """A `WorkloadIdentity` as data: the annotations of every account a target bound.
+
+    Built once every cloud identity exists, so calling it never reaches back
+    into a half-built cluster component. Accounts not listed get `{}`.
+    """
+
+    bindings: Mapping[tuple[str, str], Annotations] = field(default_factory=dict)
+
+    def __call__(self, namespace: str, service_account: str) -> dict[str, pulumi.Input[str]]:
+        return dict(self.bindings.get((namespace, service_account), {}))
+
 
 @dataclass(frozen=True)
 class ClusterTarget:

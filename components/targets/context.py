@@ -8,6 +8,8 @@ from typing import Any
 
 import pulumi
 
+from components.observability.endpoints import Releases
+
 from .base import ObjectStorage, WorkloadIdentity
 
 
@@ -19,15 +21,16 @@ class TargetContext:
     `object_storage` is True in the `ha` observability profile: only then are
     buckets and identities for Loki and Tempo created. `loki_service_account`
     and `tempo_service_account` are the chart service accounts (in
-    `observability_namespace`) that the storage identities trust.
+    `observability_namespace`) that the storage identities trust; they are
+    the charts' release names (default: `Releases`' defaults).
     `secrets` maps config keys to their secret Outputs (never plain values).
     """
 
     service: str = "hello"
     object_storage: bool = False
     observability_namespace: str = "observability"
-    loki_service_account: str = "loki"
-    tempo_service_account: str = "tempo"
+    loki_service_account: str = Releases.loki
+    tempo_service_account: str = Releases.tempo
     secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
 
     def secret(self, key: str) -> pulumi.Output[str]:

@@ -9,12 +9,11 @@ should not need them. Each target module exposes
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol, cast
 
 import pulumi
 
-from components.config.stack import StackConfig
 from components.config.targets import TargetConfig
 
 from .base import ClusterTarget
@@ -39,18 +38,6 @@ class _Build(Protocol):
     ) -> ClusterTarget: ...
 
 
-def context_from_config(
-    config: StackConfig, secrets: Mapping[str, pulumi.Output[str]]
-) -> TargetContext:
-    """The stack-wide facts targets need: service name, ha storage flag, observability namespace."""
-    return TargetContext(
-        service=config.service.name,
-        object_storage=config.observability.enabled and config.observability.profile == "ha",
-        observability_namespace=config.observability.namespace,
-        secrets=dict(secrets),
-    )
-
-
 def build_target(
     target: TargetConfig, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
@@ -61,10 +48,9 @@ def build_target(
 
 
 def build_targets(
-    config: StackConfig,
-    secrets: Mapping[str, pulumi.Output[str]],
+    targets: Sequence[TargetConfig],
+    context: TargetContext,
     opts: pulumi.ResourceOptions | None = None,
 ) -> list[ClusterTarget]:
     """One ClusterTarget per configured target, in config order."""
-    context = context_from_config(config, secrets)
-    return [build_target(target, context, opts) for target in config.targets]
+    return [build_target(target, context, opts) for target in targets]

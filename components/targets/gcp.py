@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 from components.config.targets import GcpTarget, NodePoolConfig
 
 from . import storage_values
-from .base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
 from .kubeconfig import gke_kubeconfig
 
@@ -118,7 +118,11 @@ class GcpCluster(pulumi.ComponentResource):
         self.cluster = self._cluster(network, subnet)
         self.node_pools = [self._node_pool(pool) for pool in cfg.node_pools]
         registry = self._registry()
-        storage = self._storage(project.number) if self._ctx.object_storage else None
+        storage, identities = (
+            self._storage(project.number)
+            if self._ctx.object_storage
+            else (None, IdentityBindings())
+        )
 
         document: pulumi.Output[str] = pulumi.Output.all(
             self.cluster.name,
@@ -140,7 +144,7 @@ class GcpCluster(pulumi.ComponentResource):
             registry=registry,
             managed_control_plane=True,
             storage=storage,
-            workload_identity=self._workload_identity,
+            workload_identity=identities,
         )
         outputs: dict[str, pulumi.Input[object]] = {
             "kubeconfig": kubeconfig,
@@ -352,8 +356,13 @@ class GcpCluster(pulumi.ComponentResource):
             ),
         )
 
-    def _storage(self, project_number: pulumi.Output[str]) -> ObjectStorage:
-        """Per-component bucket (CMEK, never public) and a GSA only its chart's KSA can use."""
+    def _storage(
+        self, project_number: pulumi.Output[str]
+    ) -> tuple[ObjectStorage, IdentityBindings]:
+        """Per-component bucket (CMEK, never public) and a GSA only its chart's KSA can use.
+
+        Only those two accounts get a Workload Identity annotation; others: none.
+        """
         ctx, cfg, name = self._ctx, self._cfg, self._name
         gcs_agent = gcp.storage.get_project_service_account_output(
             project=cfg.project, opts=self._invoke
@@ -366,7 +375,7 @@ class GcpCluster(pulumi.ComponentResource):
             opts=self._opts,
         )
         self._buckets: dict[str, gcp.storage.Bucket] = {}
-        self._accounts: dict[tuple[str, str], gcp.serviceaccount.Account] = {}
+        bindings: dict[tuple[str, str], dict[str, pulumi.Input[str]]] = {}
         for component, sa in (
             ("loki", ctx.loki_service_account),
             ("tempo", ctx.tempo_service_account),
@@ -404,21 +413,16 @@ class GcpCluster(pulumi.ComponentResource):
                 opts=self._opts,
             )
             self._buckets[component] = bucket
-            self._accounts[(ctx.observability_namespace, sa)] = account
-        return ctx.storage_handover(
+            bindings[(ctx.observability_namespace, sa)] = {
+                "iam.gke.io/gcp-service-account": account.email
+            }
+        identities = IdentityBindings(bindings)
+        storage = ctx.storage_handover(
             self._buckets["loki"].name.apply(storage_values.loki_gcs),
             self._buckets["tempo"].name.apply(storage_values.tempo_gcs),
-            self._workload_identity,
+            identities,
         )
-
-    def _workload_identity(
-        self, namespace: str, service_account: str
-    ) -> dict[str, pulumi.Input[str]]:
-        """Workload Identity annotation for an account gantry bound to a GSA; others: none."""
-        account = getattr(self, "_accounts", {}).get((namespace, service_account))
-        if account is None:
-            return {}
-        return {"iam.gke.io/gcp-service-account": account.email}
+        return storage, identities
 
 
 def build(

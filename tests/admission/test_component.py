@@ -11,8 +11,10 @@ import test_program
 
 from components.admission import SignatureVerification, SignatureVerificationArgs
 from components.config.image import SignatureVerification as SignatureVerificationConfig
+from components.config_adapter import signature_args
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.versions import CHARTS
+from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, run_with_mocks, unwrap
 
 COMPONENT = "gantry:admission:SignatureVerification"
@@ -37,14 +39,17 @@ def _target(provider: k8s.Provider) -> ClusterTarget:
 
 
 def _deploy(mode: str = "enforce", replicas: int = 2) -> Recording:
-    config = SignatureVerificationConfig(enabled=True, mode=mode)  # type: ignore[arg-type]
+    signing = SignatureVerificationConfig(enabled=True, mode=mode)  # type: ignore[arg-type]
+    stack = load_stack("prod")
+    image = stack.image.model_copy(update={"signature_verification": signing})
+    config = stack.model_copy(update={"image": image})
 
     def program() -> None:
         provider = k8s.Provider("cluster", kubeconfig="unused")
         # One repository arrives as an Output, as an ECR repository URL does.
         repos = [REPOS[0], pulumi.Output.from_input(REPOS[1])]
         args = replace(
-            SignatureVerificationArgs.for_target(config, _target(provider), repos),
+            signature_args(config, _target(provider), repos),
             replicas=replicas,
         )
         SignatureVerification("sv", args, pulumi.ResourceOptions(provider=provider))

@@ -6,6 +6,7 @@ import pulumi
 
 from components.alert_rules import AlertRules, AlertRulesArgs
 from components.alerts import RuleGroup
+from components.observability.endpoints import endpoints_for
 from tests.harness import run_with_mocks
 
 from .conftest import SCOPE, SLOS
@@ -16,7 +17,7 @@ def test_one_prometheus_rule_per_group(groups: list[RuleGroup]) -> None:
         provider = pulumi.ProviderResource("kubernetes", "k8s", {})
         AlertRules(
             "alerts",
-            AlertRulesArgs(namespace="observability", scope=SCOPE, slos=SLOS),
+            AlertRulesArgs(observability=endpoints_for("observability"), scope=SCOPE, slos=SLOS),
             pulumi.ResourceOptions(providers={"kubernetes": provider}),
         )
 

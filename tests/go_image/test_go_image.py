@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +116,15 @@ def test_tags_build_args_and_labels() -> None:
     image = rec.one("docker-build:index:Image", "hello-arm64")
     tags = image.inputs["tags"]
     assert not any(t.endswith((":latest", ":latest-arm64")) for t in tags)
-    revision = image.inputs["buildArgs"]["REVISION"]
+    fingerprint = rec.component_outputs(rec.one("gantry:image:GoImage", "hello"))["fingerprint"]
+    assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
     assert sorted(tags) == sorted(
-        f"{repo}:1.2.3-{revision[:12]}-arm64"
+        f"{repo}:1.2.3-{fingerprint[:12]}-arm64"
         for repo in (
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello",
             "europe-west1-docker.pkg.dev/proj/hello/hello",
         )
-    ), "one immutable version-revision tag per registry: ECR never moves a tag"
+    ), "one immutable version-fingerprint tag per registry: ECR never moves a tag"
     assert any(t.startswith("europe-west1-docker.pkg.dev") for t in tags), "pushed to every target"
     args = image.inputs["buildArgs"]
     assert args["VERSION"] == "1.2.3"
@@ -264,3 +267,70 @@ def test_dockerfile_and_component_agree() -> None:
     assert froms and all("@sha256:" in f or f in stages for f in froms), f"unpinned base: {froms}"
     assert "--platform=$BUILDPLATFORM" in dockerfile, "the builder cross-compiles, never emulates"
     assert "version.Version=" in dockerfile and "version.Revision=" in dockerfile
+
+
+def _git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=gantry-test", "-c", "user.email=test@example.invalid"]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *identity, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _image_inputs(app: Path, builder: str) -> dict[str, Any]:
+    """Every resource GoImage registers for `app`, by name, with its inputs."""
+
+    def program() -> None:
+        registry = (
+            RegistryEndpoint(repository="127.0.0.1:5001/hello", server="127.0.0.1:5001")
+            if builder == "ko"
+            else ecr()
+        )
+        GoImage(
+            "hello",
+            GoImageArgs(
+                registries={"t": registry},
+                version="1.2.3",
+                context=str(app),
+                dockerfile=str(app / "Dockerfile"),
+                builder=builder,  # type: ignore[arg-type]
+                base_image="127.0.0.1:5001/gantry/static-base:1" if builder == "ko" else None,
+            ),
+        )
+
+    rec = run_with_mocks(program, fakes=FAKES)
+    inputs = {r.name: unwrap(r.inputs) for r in rec.resources if r.type != "gantry:image:GoImage"}
+    assert inputs, "GoImage registered nothing"
+    return inputs
+
+
+@pytest.mark.parametrize("builder", ["buildx", "ko"])
+def test_a_commit_outside_the_image_changes_nothing(tmp_path: Path, builder: str) -> None:
+    """A README commit (root and app/) leaves tags, build args, labels and digests alone;
+    a commit to a Go source does not."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "app", repo / "app", ignore=shutil.ignore_patterns("bin"))
+    (repo / "README.md").write_text("# gantry\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "first")
+    before = _image_inputs(repo / "app", builder)
+
+    (repo / "README.md").write_text("# gantry\n\nMore words.\n")
+    (repo / "app" / "README.md").write_text("changed\n")
+    _git(repo, "commit", "-qam", "docs only")
+    assert _image_inputs(repo / "app", builder) == before, "a docs commit would rebuild the image"
+
+    main = next((repo / "app" / "cmd").rglob("main.go"))
+    main.write_text(main.read_text() + "\n// changed\n")
+    _git(repo, "commit", "-qam", "code")
+    assert _image_inputs(repo / "app", builder) != before, "a code change must rebuild"
+
+
+def test_build_settings_are_part_of_the_fingerprint(tmp_path: Path) -> None:
+    (tmp_path / "main.go").write_text("package main\n")
+    plain = source_fingerprint(tmp_path, {"version": "1"})
+    assert source_fingerprint(tmp_path, {"version": "2"}) != plain
+    dockerfile = tmp_path.parent / f"{tmp_path.name}.Dockerfile"
+    dockerfile.write_text("FROM scratch\n")
+    assert source_fingerprint(tmp_path, {"version": "1"}, [dockerfile]) != plain

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from components.config.service import ServiceConfig
-from components.go_service.spec import ServiceSpec, spec_from_config
+from components.config_adapter import planned_endpoints
+from components.config_adapter import service_spec as adapter_spec
+from components.go_service.spec import ServiceSpec
+from components.observability.endpoints import endpoints_for
 from scripts.render_manifests import load_stack
 
 DIGEST = "sha256:" + "ab" * 32
@@ -20,17 +23,22 @@ SpecFactory = Callable[..., ServiceSpec]
 
 def stack_spec(stack: str, **changes: Any) -> ServiceSpec:
     """The spec a committed stack gives, with optional field overrides."""
-    spec = spec_from_config(load_stack(stack), image=IMAGE, environment=stack)
+    config = load_stack(stack)
+    spec = adapter_spec(
+        config, image=IMAGE, environment=stack, observability=planned_endpoints(config)
+    )
     return replace(spec, **changes) if changes else spec
 
 
 def service_spec(service: dict[str, Any] | None = None, **changes: Any) -> ServiceSpec:
-    """A spec from a ServiceConfig built from `service` (defaults otherwise)."""
+    """A spec from a ServiceConfig built from `service` (defaults otherwise), with an
+    observability stack in `observability`."""
     base = ServiceSpec(
         service=ServiceConfig.model_validate(service or {}),
         image=IMAGE,
         app_version="1.2.3",
         environment="test",
+        observability=endpoints_for("observability"),
     )
     return replace(base, **changes) if changes else base
 

@@ -8,9 +8,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import settings
 
-from components.go_service.component import GoService, GoServiceArgs
+from components import pulumi_internals as sdk
+from components.config_adapter import go_service_args, planned_endpoints
+from components.go_service.component import GoService
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, run_with_mocks, unwrap
@@ -48,8 +49,12 @@ def _deploy(stack: str, image: pulumi.Input[str] | None = None, **target: Any) -
 
     def program() -> None:
         provider = k8s.Provider("cluster", kubeconfig="unused")
-        args = GoServiceArgs.for_target(
-            config, _target(provider, **target), image=image or IMAGE, environment=stack
+        args = go_service_args(
+            config,
+            _target(provider, **target),
+            image=image or IMAGE,
+            environment=stack,
+            observability=planned_endpoints(config),
         )
         GoService("hello", args, pulumi.ResourceOptions(provider=provider))
 
@@ -217,6 +222,5 @@ def test_a_tagged_image_output_fails_the_deployment() -> None:
     finally:
         # The failed program leaves its error in the runtime's RPC manager, where
         # the next mocked run in this process would re-raise it.
-        settings._get_rpc_manager().clear()
-        settings.SETTINGS.outputs.clear()
+        sdk.reset_runtime()
     _deploy("dev")  # a clean run works again

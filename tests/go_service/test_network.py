@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.go_service import network
+from components.observability.endpoints import endpoints_for
 
 from .conftest import service_spec
 
@@ -67,14 +68,14 @@ def test_no_ingress_controller_peer_without_an_ingress() -> None:
 
 
 def test_nothing_may_connect_without_monitoring_or_ingress() -> None:
-    spec = service_spec(observability_enabled=False)
+    spec = service_spec(observability=None)
     assert network.allow_ingress(spec) is None
     kinds = [p["metadata"]["name"] for p in network.network_policies(spec)]
     assert kinds == ["default-deny", "hello-allow-egress"]
 
 
 def test_egress_only_to_dns_and_the_collector() -> None:
-    egress = network.allow_egress(service_spec(observability_namespace="obs"))
+    egress = network.allow_egress(service_spec(observability=endpoints_for("obs")))
     assert egress["spec"]["policyTypes"] == ["Egress"]
     dns, otlp = egress["spec"]["egress"]
     assert dns["to"] == [
@@ -90,6 +91,6 @@ def test_egress_only_to_dns_and_the_collector() -> None:
 
 
 def test_egress_without_collector_is_dns_only() -> None:
-    egress = network.allow_egress(service_spec(observability_enabled=False))
+    egress = network.allow_egress(service_spec(observability=None))
     assert len(egress["spec"]["egress"]) == 1
     assert egress["spec"]["egress"][0]["ports"][0]["port"] == 53

@@ -64,7 +64,7 @@ def test_standard_labels() -> None:
 
 
 def test_service_monitor_is_selected_by_the_kps_prometheus() -> None:
-    sm = monitoring.service_monitor(service_spec(prometheus_release="kps"))
+    sm = monitoring.service_monitor(service_spec())
     assert sm is not None
     assert sm["apiVersion"] == "monitoring.coreos.com/v1"
     assert sm["metadata"]["labels"]["release"] == "kps"
@@ -84,7 +84,7 @@ def test_service_monitor_is_selected_by_the_kps_prometheus() -> None:
 
 
 def test_no_service_monitor_without_the_observability_stack() -> None:
-    assert monitoring.service_monitor(service_spec(observability_enabled=False)) is None
+    assert monitoring.service_monitor(service_spec(observability=None)) is None
 
 
 def test_ingress_has_tls_class_and_issuer() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.go_service.spec import ServiceSpec, otlp_endpoint_for, validate_image_reference
+from components.go_service.spec import ServiceSpec, validate_image_reference
+from components.observability.endpoints import endpoints_for
 
 from .conftest import DIGEST, service_spec, stack_spec
 
@@ -61,13 +62,15 @@ def test_dev_and_prod_sizing_come_from_the_profiles() -> None:
 
 def test_local_stack_runs_without_the_observability_stack() -> None:
     local = stack_spec("local")
-    assert local.observability_enabled is False
-    assert stack_spec("dev").observability_enabled is True
+    assert local.observability is None
+    assert stack_spec("dev").observability is not None
 
 
 def test_otlp_endpoint_follows_the_observability_namespace() -> None:
-    assert otlp_endpoint_for("obs") == "http://alloy.obs.svc.cluster.local:4317"
-    assert stack_spec("prod").otlp_endpoint == "http://alloy.observability.svc.cluster.local:4317"
+    assert endpoints_for("obs").otlp_endpoint == "http://alloy.obs.svc.cluster.local:4317"
+    prod = stack_spec("prod").observability
+    assert prod is not None
+    assert prod.otlp_endpoint == "http://alloy.observability.svc.cluster.local:4317"
 
 
 def test_scales_only_when_max_exceeds_min() -> None:

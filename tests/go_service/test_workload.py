@@ -8,6 +8,7 @@ import pytest
 
 from components.go_service import workload
 from components.go_service.spec import ServiceSpec
+from components.observability.endpoints import endpoints_for
 
 from .conftest import IMAGE, service_spec
 
@@ -59,9 +60,7 @@ def test_env_is_the_service_contract() -> None:
 
 
 def test_otel_export_goes_to_the_collector_with_resource_attributes() -> None:
-    spec = service_spec(
-        {"trace_sample_ratio": 0.25}, otlp_endpoint="http://alloy.obs.svc.cluster.local:4317"
-    )
+    spec = service_spec({"trace_sample_ratio": 0.25}, observability=endpoints_for("obs"))
     env = _env(spec)
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://alloy.obs.svc.cluster.local:4317"
     assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
@@ -78,7 +77,7 @@ def test_otel_export_goes_to_the_collector_with_resource_attributes() -> None:
 
 
 def test_no_observability_stack_means_no_export() -> None:
-    env = _env(service_spec(observability_enabled=False))
+    env = _env(service_spec(observability=None))
     assert env["OTEL_SDK_DISABLED"] == "true"
     assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in env
 

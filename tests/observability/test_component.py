@@ -12,6 +12,7 @@ import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
 from components.config.observability import ObservabilityConfig
+from components.config_adapter import observability_args
 from components.observability.budget import SMALL_BUDGET_MEBIBYTES, SMALL_BUDGET_MILLICORES
 from components.observability.component import ObservabilityStack, ObservabilityStackArgs
 from components.targets import storage_values
@@ -225,7 +226,7 @@ def test_small_profile_values_and_budget_output() -> None:
         w["cpu_millicores"] for w in requests["by_workload"].values()
     )
     assert rec.exports["requests"] == requests
-    assert outputs["otlp_endpoint"] == "http://alloy.observability.svc:4317"
+    assert outputs["otlp_endpoint"] == "http://alloy.observability.svc.cluster.local:4317"
 
 
 def test_unmanaged_control_plane_keeps_its_scrape_targets() -> None:
@@ -294,8 +295,8 @@ def test_args_from_the_committed_prod_stack_config() -> None:
             "prodSlackWebhookUrl": pulumi.Output.secret(SLACK_URL),
             "unrelated": pulumi.Output.secret("x"),
         }
-        args = ObservabilityStackArgs.from_config(
-            _target(provider, managed=True, storage=_s3_storage()), stack, secrets
+        args = observability_args(
+            stack, _target(provider, managed=True, storage=_s3_storage()), secrets
         )
         assert set(args.receiver_secrets) == {"prodPagerdutyRoutingKey", "prodSlackWebhookUrl"}
         assert args.service == stack.service.name

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from components.observability.endpoints import Releases
 from components.observability.plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET
 from components.observability.values_alloy import alloy_config, alloy_values
 from components.observability.values_kps import HIDDEN_ON_MANAGED, kps_values
-from components.observability.values_loki import loki_values
-from components.observability.values_tempo import tempo_values
+from components.observability.values_loki import loki_base_values, loki_values
+from components.observability.values_tempo import tempo_base_values, tempo_values
 from components.targets import storage_values
 
 from .conftest import PlanFactory, resources_blocks, walk
@@ -76,8 +78,29 @@ def test_prometheus_selects_objects_labelled_with_the_release(make_plan: PlanFac
     values = kps_values(make_plan())
     spec = values["prometheus"]["prometheusSpec"]
     assert values["fullnameOverride"] == "kps"
-    assert spec["ruleSelectorNilUsesHelmValues"] is True
-    assert spec["serviceMonitorSelectorNilUsesHelmValues"] is True
+    assert spec["ruleSelector"] == {"matchLabels": {"release": "kps"}}
+    assert spec["serviceMonitorSelector"] == {"matchLabels": {"release": "kps"}}
+
+
+def test_every_selector_and_name_follows_the_releases(make_plan: PlanFactory) -> None:
+    """Renamed releases: the selectors, the other charts' ServiceMonitors and the service
+    accounts follow, so nothing keeps saying `kps`, `loki` or `tempo`."""
+    releases = Releases(kps="metrics", loki="logs", tempo="traces", alloy="collector")
+    plan = replace(make_plan("ha"), releases=releases)
+    selector = {"release": "metrics"}
+    spec = kps_values(plan)["prometheus"]["prometheusSpec"]
+    assert spec["serviceMonitorSelector"]["matchLabels"] == selector
+    assert spec["ruleSelector"]["matchLabels"] == selector
+    loki = loki_base_values(plan, "object")
+    tempo = tempo_base_values(plan)
+    alloy = alloy_values(plan)
+    assert loki["monitoring"]["serviceMonitor"]["labels"] == selector
+    assert tempo["serviceMonitor"]["additionalLabels"] == selector
+    assert alloy["serviceMonitor"]["additionalLabels"] == selector
+    assert (loki["fullnameOverride"], loki["serviceAccount"]["name"]) == ("logs", "logs")
+    assert (tempo["fullnameOverride"], tempo["serviceAccount"]["name"]) == ("traces", "traces")
+    assert alloy["fullnameOverride"] == "collector"
+    assert plan.prometheus_url.startswith("http://metrics-prometheus.")
 
 
 def test_admission_webhook_needs_no_hooks(make_plan: PlanFactory) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
+from components import pulumi_internals as sdk
 from components.config.targets import AwsTarget
 from components.targets.aws import AwsCluster, AwsClusterArgs
 from components.targets.base import ClusterTarget
@@ -259,8 +259,8 @@ def test_registry_endpoint_values_resolve() -> None:
         seen["kubeconfig_secret"] = target.kubeconfig.is_secret()
 
     run_with_mocks(program, fakes=AWS_FAKES, call_fakes=AWS_CALLS)
-    assert _sync_await(seen["secret"]) is True
-    assert _sync_await(seen["kubeconfig_secret"]) is True
+    assert sdk.sync_await(seen["secret"]) is True
+    assert sdk.sync_await(seen["kubeconfig_secret"]) is True
     repository, server, username, password, cache = seen["values"]
     assert repository == "123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-prod/hello"
     assert server == "123456789012.dkr.ecr.us-east-1.amazonaws.com"

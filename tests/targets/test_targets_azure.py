@@ -8,8 +8,8 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
+from components import pulumi_internals as sdk
 from components.config.targets import AzureTarget
 from components.targets.acr_login import ACR_TOKEN_USER, exchange_token
 from components.targets.azure import (
@@ -181,8 +181,8 @@ def test_push_password_is_an_exchanged_acr_token_kept_secret() -> None:
         )
 
     run_with_mocks(program, fakes=AZURE_FAKES, call_fakes=AZURE_CALLS)
-    assert _sync_await(seen["secret"]) is True
-    assert _sync_await(seen["kube_secret"]) is True
+    assert sdk.sync_await(seen["secret"]) is True
+    assert sdk.sync_await(seen["kube_secret"]) is True
     repository, _server, password, kubeconfig = seen["values"]
     assert repository == "azureprodx7k2q9.azurecr.io/hello"
     assert EXCHANGES == [("azureprodx7k2q9.azurecr.io", TENANT, "entra-access-token")]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
+from components import pulumi_internals as sdk
 from components.config.targets import GcpTarget
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
@@ -187,8 +187,8 @@ def test_registry_values_resolve_and_token_stays_secret() -> None:
         )
 
     run_with_mocks(program, fakes=GCP_FAKES, call_fakes=GCP_CALLS)
-    assert _sync_await(seen["secret"]) is True
-    assert _sync_await(seen["kube_secret"]) is True
+    assert sdk.sync_await(seen["secret"]) is True
+    assert sdk.sync_await(seen["kube_secret"]) is True
     assert seen["values"] == [
         "europe-west1-docker.pkg.dev/gantry-prod-example/gcp-prod/hello",
         "ya29.short-lived-token",

@@ -10,10 +10,11 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
+from components import pulumi_internals as sdk
 from components.config.stack import StackConfig
 from components.config.targets import ExistingTarget, LocalTarget
+from components.config_adapter import target_context
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
@@ -120,7 +121,7 @@ def test_existing_cluster_keeps_both_credentials_secret() -> None:
         seen["password_secret"] = target.registry.password.is_secret()
 
     rec = run_with_mocks(program)
-    assert _sync_await(seen["password_secret"]) is True
+    assert sdk.sync_await(seen["password_secret"]) is True
     provider = rec.one("pulumi:providers:kubernetes", "onprem-k8s")
     assert is_secret(provider.inputs["kubeconfig"]) and provider.inputs["context"] == "prod"
     target = seen["target"]
@@ -167,7 +168,7 @@ def test_factory_builds_one_target_per_config_entry_in_order() -> None:
 
     def program() -> None:
         secrets = {k: pulumi.Output.from_input("kind: Config") for k in ("ka", "kb")}
-        built.extend(build_targets(config, secrets))
+        built.extend(build_targets(config.targets, target_context(config, secrets)))
 
     rec = run_with_mocks(program)
     assert [t.name for t in built] == ["a", "b"]
@@ -178,11 +179,12 @@ LAZY_PROBE = """
 import json, sys
 import pulumi
 from components.config.stack import StackConfig
+from components.config_adapter import target_context
 from components.targets.factory import build_targets
 from tests.harness import run_with_mocks
 config = StackConfig.model_validate(json.loads(sys.argv[1]))
 secrets = {"kc": pulumi.Output.from_input("kind: Config")}
-run_with_mocks(lambda: build_targets(config, secrets) and None)
+run_with_mocks(lambda: build_targets(config.targets, target_context(config, secrets)) and None)
 clouds = ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native")
 print(json.dumps(sorted(m for m in clouds if m in sys.modules)))
 """

@@ -1,0 +1,173 @@
+"""The one place that knows both the stack config and the components' args.
+
+Components take small args classes of their own; this module maps the parsed
+`StackConfig` onto them. A config key that moves, or a component that gains
+an argument, is changed here and nowhere else: no component module imports
+`StackConfig` or builds its args from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+
+from components.admission.component import (
+    DEFAULT_NAMESPACE as SIGNATURE_NAMESPACE,
+)
+from components.admission.component import (
+    SignatureVerificationArgs,
+    webhook_service_account,
+)
+from components.alert_rules import AlertRulesArgs
+from components.alerts import AlertScope
+from components.config.stack import StackConfig
+from components.go_image import GoImageArgs
+from components.go_service.component import GoServiceArgs
+from components.go_service.namespace import service_account_name
+from components.go_service.spec import ServiceSpec
+from components.observability.component import ObservabilityStackArgs
+from components.observability.endpoints import ObservabilityEndpoints, Releases, endpoints_for
+from components.targets.base import ClusterTarget, RegistryEndpoint
+from components.targets.context import TargetContext
+
+RELEASES = Releases()
+"""The observability charts' release names, shared by the stack and the targets
+(whose storage identities trust Loki's and Tempo's service accounts)."""
+
+
+def _identity(
+    target: ClusterTarget, namespace: str, service_account: str
+) -> pulumi.Input[Mapping[str, pulumi.Input[str]]] | None:
+    """The account's identity annotations; None on a target without workload identity."""
+    if target.workload_identity is None:
+        return None
+    return target.workload_identity(namespace, service_account)
+
+
+def target_context(config: StackConfig, secrets: Mapping[str, pulumi.Output[str]]) -> TargetContext:
+    """The stack-wide facts targets need: service name, ha storage, observability accounts."""
+    return TargetContext(
+        service=config.service.name,
+        object_storage=config.observability.enabled and config.observability.profile == "ha",
+        observability_namespace=config.observability.namespace,
+        loki_service_account=RELEASES.loki,
+        tempo_service_account=RELEASES.tempo,
+        secrets=dict(secrets),
+    )
+
+
+def image_args(
+    config: StackConfig, registries: Mapping[str, RegistryEndpoint], base_image: str | None
+) -> GoImageArgs:
+    """GoImage's args from `gantry:image`; `base_image` is ko's (None for buildx)."""
+    image = config.image
+    return GoImageArgs(
+        registries=dict(registries),
+        version=image.version,
+        context=image.context,
+        dockerfile=image.dockerfile,
+        platforms=list(image.platforms),
+        builder=image.builder,
+        base_image=base_image if image.builder == "ko" else None,
+    )
+
+
+def observability_args(
+    config: StackConfig, target: ClusterTarget, secrets: Mapping[str, pulumi.Output[str]]
+) -> ObservabilityStackArgs:
+    """ObservabilityStack's args; of `secrets` only the receivers' keys are passed on."""
+    keys = {r.secret for r in config.observability.receivers}
+    return ObservabilityStackArgs(
+        target=target,
+        config=config.observability,
+        service=config.service.name,
+        service_namespace=config.service.namespace,
+        receiver_secrets={k: v for k, v in secrets.items() if k in keys},
+        releases=RELEASES,
+    )
+
+
+def planned_endpoints(config: StackConfig) -> ObservabilityEndpoints | None:
+    """What ObservabilityStack will hand over, known without an engine (for the renderer);
+    None when the stack has no observability."""
+    if not config.observability.enabled:
+        return None
+    return endpoints_for(config.observability.namespace, RELEASES)
+
+
+def alert_rules_args(config: StackConfig, endpoints: ObservabilityEndpoints) -> AlertRulesArgs:
+    """AlertRules' args: the SLOs, and where the rules look and live (from the stack's contract)."""
+    return AlertRulesArgs(
+        observability=endpoints,
+        scope=AlertScope(
+            service=config.service.name,
+            namespace=config.service.namespace,
+            observability_namespace=endpoints.namespace,
+        ),
+        slos=list(config.slos),
+    )
+
+
+def service_spec(
+    config: StackConfig,
+    *,
+    image: pulumi.Input[str],
+    environment: str,
+    observability: ObservabilityEndpoints | None,
+    zones: tuple[str, ...] = (),
+    service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+    pod_labels: Mapping[str, str] | None = None,
+) -> ServiceSpec:
+    """The manifest builders' spec; `environment` is the stack's name."""
+    return ServiceSpec(
+        service=config.service,
+        image=image,
+        app_version=config.image.version,
+        environment=environment,
+        observability=observability,
+        zones=zones,
+        service_account_annotations=service_account_annotations,
+        pod_labels=dict(pod_labels or {}),
+        signature_verification=config.image.signature_verification.enabled,
+    )
+
+
+def go_service_args(
+    config: StackConfig,
+    target: ClusterTarget,
+    *,
+    image: pulumi.Input[str],
+    environment: str,
+    observability: ObservabilityEndpoints | None,
+    monitoring_depends_on: Sequence[pulumi.Resource] = (),
+) -> GoServiceArgs:
+    """GoService's args on one target: identity annotations, pod labels and zones from it."""
+    annotations = _identity(
+        target, config.service.namespace, service_account_name(config.service.name)
+    )
+    spec = service_spec(
+        config,
+        image=image,
+        environment=environment,
+        observability=observability,
+        zones=target.zones,
+        service_account_annotations=annotations,
+        pod_labels=target.service_account_pod_labels,
+    )
+    return GoServiceArgs(spec=spec, monitoring_depends_on=tuple(monitoring_depends_on))
+
+
+def signature_args(
+    config: StackConfig, target: ClusterTarget, repositories: Sequence[pulumi.Input[str]]
+) -> SignatureVerificationArgs:
+    """SignatureVerification's args from `gantry:image.signature_verification` for one target."""
+    signing = config.image.signature_verification
+    annotations = _identity(target, SIGNATURE_NAMESPACE, webhook_service_account())
+    return SignatureVerificationArgs(
+        repositories=list(repositories),
+        subject_regexp=signing.subject_regexp,
+        issuer=signing.issuer,
+        mode=signing.mode,
+        service_account_annotations=annotations,
+    )
