@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from pulumi.automation import EngineEvent, OpType
 
-QUIET_OPS = frozenset({OpType.SAME, OpType.READ})
+# `refresh` is the step every resource takes in a refresh; drift shows in its summary.
+QUIET_OPS = frozenset({OpType.SAME, OpType.READ, OpType.REFRESH})
 SYMBOLS = {
     OpType.CREATE: "+",
     OpType.UPDATE: "~",

@@ -111,7 +111,7 @@ def masked_outputs(stack: auto.Stack) -> dict[str, Any]:
 
 
 def _changed(changes: dict[str, int]) -> bool:
-    return any(n for op, n in changes.items() if op not in {"same", "read"})
+    return any(n for op, n in changes.items() if op not in {"same", "read", "refresh"})
 
 
 def run(

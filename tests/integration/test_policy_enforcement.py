@@ -51,7 +51,7 @@ def program() -> None:
     pulumi.export("settings", "demo/settings")
     if config.get_bool("violate"):
         labels = {"app": "bad"}
-        k8s.apps.v1.Deployment(
+        bad = k8s.apps.v1.Deployment(
             "bad",
             metadata={"name": "bad", "namespace": "demo"},
             spec={
@@ -71,7 +71,8 @@ def program() -> None:
             },
             opts=opts,
         )
-        pulumi.export("bad", "demo/bad")
+        # Outputs come from resources: a refused resource never resolves its own.
+        pulumi.export("bad", bad.metadata.apply(lambda m: f"{m.namespace}/{m.name}"))
 
 
 @dataclass(frozen=True)
