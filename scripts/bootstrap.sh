@@ -87,9 +87,11 @@ check_pin "$TOOLCHAIN/controlplane/go.mod" go.etcd.io/etcd/server/v3 "$ETCD_VERS
 # --- stamps -------------------------------------------------------------
 # A tool is up to date when its binary exists and its stamp holds the hash of
 # everything that decides its content.
+# Paths enter relative to the checkout, so that a clone elsewhere (CI's) finds
+# the same stamps and reuses the binaries.
 fingerprint() {
 	{
-		printf '%s\n' "$GO_VERSION" "$@"
+		printf '%s\n' "$GO_VERSION" "${@#"$ROOT"/}"
 		for f in "$@"; do if [[ -f "$f" ]]; then cat "$f"; fi; done
 	} | sha256sum | cut -d' ' -f1
 }

@@ -146,25 +146,15 @@ def _workloads(api: client.ApiClient) -> list[tuple[str, str, int, int]]:
     """(kind, namespace/name, desired, ready) of every gantry Deployment, StatefulSet, DaemonSet."""
     apps = client.AppsV1Api(api)
     found: list[tuple[str, str, int, int]] = []
+    scaled = (
+        ("Deployment", apps.list_namespaced_deployment),
+        ("StatefulSet", apps.list_namespaced_stateful_set),
+    )
     for namespace in GANTRY_NAMESPACES:
-        for d in apps.list_namespaced_deployment(namespace).items:
-            found.append(
-                (
-                    "Deployment",
-                    f"{namespace}/{d.metadata.name}",
-                    d.spec.replicas or 0,
-                    d.status.ready_replicas or 0,
-                )
-            )
-        for s in apps.list_namespaced_stateful_set(namespace).items:
-            found.append(
-                (
-                    "StatefulSet",
-                    f"{namespace}/{s.metadata.name}",
-                    s.spec.replicas or 0,
-                    s.status.ready_replicas or 0,
-                )
-            )
+        for kind, list_namespaced in scaled:
+            for w in list_namespaced(namespace).items:
+                name = f"{namespace}/{w.metadata.name}"
+                found.append((kind, name, w.spec.replicas or 0, w.status.ready_replicas or 0))
         for ds in apps.list_namespaced_daemon_set(namespace).items:
             status = ds.status
             found.append(
