@@ -22,6 +22,9 @@ TOOLS: dict[str, str] = {
 }
 """Packages used as commands, never imported: package -> the command the build runs."""
 
+PYTEST_PLUGINS: dict[str, str] = {"pytest-xdist": "-n"}
+"""pytest plugins, never imported: package -> the option of theirs the build passes to pytest."""
+
 STUBS: dict[str, str] = {"types-pyyaml": "yaml"}
 """Type stubs: used when the module they describe is imported."""
 
@@ -81,6 +84,10 @@ def unused_packages(pins: dict[str, Path] | None = None) -> list[str]:
         if package in TOOLS:
             if not re.search(rf"\b{re.escape(TOOLS[package])}\b", build):
                 unused.append(f"{package} ({path.name}: tool never run)")
+        elif package in PYTEST_PLUGINS:
+            option = re.escape(PYTEST_PLUGINS[package])
+            if not re.search(rf"\bpytest\b[^\n]*\s{option}\s", build):
+                unused.append(f"{package} ({path.name}: pytest option never passed)")
         elif package in STUBS:
             if STUBS[package] not in imported:
                 unused.append(f"{package} ({path.name}: stubs for a module nobody imports)")
