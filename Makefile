@@ -35,8 +35,9 @@ $(VENV_STAMP): $(REQS)
 .PHONY: venv
 venv: $(VENV_STAMP) ## Create .venv from the pinned requirements
 
+# openssl and curl: the local control plane's certificates and readiness checks.
 APT_TOOLS := promtool:prometheus amtool:prometheus-alertmanager shellcheck:shellcheck \
-  docker-registry:docker-registry
+  docker-registry:docker-registry openssl:openssl curl:curl
 
 .PHONY: apt-tools
 apt-tools: ## promtool, amtool, shellcheck and docker-registry from Debian, when missing
