@@ -20,9 +20,10 @@ from pulumi.automation.events import (
     SummaryEvent,
 )
 
+from components.driver.__main__ import main
 from components.driver.progress import Progress, short_urn
 from components.driver.results import Exit, Result
-from components.driver.stack import local_services, pack_config_of
+from components.driver.stack import load_config, local_services
 from components.driver.toolchain import (
     LOCAL_PASSPHRASE,
     Toolchain,
@@ -78,20 +79,35 @@ def test_only_the_local_stack_gets_the_built_in_passphrase(tmp_path: Path) -> No
 
 
 def test_local_services_come_from_the_stack_config(tmp_path: Path) -> None:
-    assert local_services(REPO, "local") == ["cluster", "registry"]
-    assert local_services(REPO, "dev") == []
-    (tmp_path / "Pulumi.kind.yaml").write_text(
-        "config:\n  gantry:targets:\n"
+    assert local_services(load_config(REPO, "local")) == ["cluster", "registry"]
+    assert local_services(load_config(REPO, "dev")) == []
+    kind = tmp_path / "Pulumi.kind.yaml"
+    kind.write_text(
+        "config:\n  gantry:profile: local\n"
+        "  gantry:policy: {pack_config: policies/config/local.json}\n"
+        "  gantry:targets:\n"
         "    - {name: l, cloud: local, kubeconfig: /k}\n"
         "    - {name: r, cloud: local, mode: render}\n"
     )
-    assert local_services(tmp_path, "kind") == ["registry"]
+    assert local_services(load_config(REPO, "kind", kind)) == ["registry"]
 
 
-def test_the_pack_config_is_the_one_the_stack_names(tmp_path: Path) -> None:
-    assert pack_config_of(REPO, "prod") == REPO / "policies/config/prod.json"
-    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  gantry:profile: dev\n")
-    assert pack_config_of(tmp_path, "x") == tmp_path / "policies/config/x.json"
+def test_bad_config_stops_before_the_engine_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "Pulumi.local.yaml"
+    bad.write_text("config:\n  gantry:profile: lcoal\n  gantry:targets: []\n")
+    assert main(["up", "--stack", "local", "--config-file", str(bad)]) == Exit.USAGE
+    err = capsys.readouterr().err
+    assert "invalid config for stack 'local' (3 problems)" in err
+    assert f'{bad}:2: gantry:profile: given "lcoal"' in err
+    assert 'did you mean "local"' in err
+    assert "Traceback" not in err
+
+
+def test_services_prints_what_the_stack_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["services", "--stack", "local"]) == Exit.OK
+    assert capsys.readouterr().out == "cluster registry\n"
 
 
 def _pre(op: OpType, urn: str = URN, diffs: list[str] | None = None) -> EngineEvent:

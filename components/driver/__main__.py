@@ -15,8 +15,10 @@ import os
 import sys
 from pathlib import Path
 
+from components.config.loader import StackConfigError
+
 from .results import Exit, Result
-from .stack import Options, local_services, run
+from .stack import Options, load_config, local_services, run
 from .toolchain import ToolchainError, find_toolchain
 
 COMMANDS = ("up", "preview", "refresh", "destroy", "outputs", "services")
@@ -54,8 +56,15 @@ def echo(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    config_file = args.config_file.resolve() if args.config_file else None
+    try:
+        # Bad config stops here, with every problem and its line, before the engine starts.
+        config = load_config(REPO, args.stack, config_file)
+    except StackConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return int(Exit.USAGE)
     if args.command == "services":
-        print(" ".join(local_services(REPO, args.stack)))
+        print(" ".join(local_services(config)))
         return int(Exit.OK)
     try:
         toolchain = find_toolchain(dict(os.environ))
@@ -67,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         stack=args.stack,
         expect_no_changes=args.expect_no_changes,
         policy=not args.no_policy,
-        pack_config=args.pack_config,
+        pack_config=args.pack_config or REPO / config.policy.pack_config,
         show_unchanged=args.show_unchanged,
-        config_file=args.config_file.resolve() if args.config_file else None,
+        config_file=config_file,
     )
     echo(f"==> {args.command} {args.stack} (pulumi: {toolchain.pulumi})")
     result = run(args.command, options, toolchain, echo)

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pulumi import automation as auto
 
 from components import program
+from components.config.source import load_stack_file, stack_file
+from components.config.stack import StackConfig
+from components.config.targets import LocalTarget
 
-from .progress import Progress
+from .progress import QUIET_OPS, Progress
 from .results import Exit, Result
 from .toolchain import Toolchain, engine_env
 
@@ -32,44 +34,33 @@ SECRET_MASK = "[secret]"  # noqa: S105 - the mask, not a secret
 
 @dataclass(frozen=True)
 class Options:
-    """What a command runs with. `pack_config`: None reads `gantry:policy.pack_config`.
-    `config_file`: a stack config file to use instead of `Pulumi.<stack>.yaml`."""
+    """What a command runs with. `pack_config`: the pack's config file (the stack names
+    it in `gantry:policy.pack_config`). `config_file`: a stack config file to use
+    instead of `Pulumi.<stack>.yaml`."""
 
     repo: Path
     stack: str
+    pack_config: Path
     expect_no_changes: bool = False
     policy: bool = True
-    pack_config: Path | None = None
     show_unchanged: bool = False
     config_file: Path | None = None
 
 
-def _stack_file(repo: Path, stack: str, config_file: Path | None = None) -> dict[str, Any]:
-    """The `config:` block of `Pulumi.<stack>.yaml`, as written (not validated here)."""
-    path = config_file or repo / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config = document.get("config") or {}
-    return config if isinstance(config, dict) else {}
+def load_config(repo: Path, stack: str, config_file: Path | None = None) -> StackConfig:
+    """The stack's typed config, read the way `make check` reads it (file:line in errors)."""
+    return load_stack_file(config_file or stack_file(repo, stack), stack)
 
 
-def local_services(repo: Path, stack: str) -> list[str]:
+def local_services(config: StackConfig) -> list[str]:
     """What must run on this machine before `up`: the loopback registry, the control plane."""
     services: set[str] = set()
-    targets = _stack_file(repo, stack).get("gantry:targets") or []
-    for target in targets if isinstance(targets, list) else []:
-        if not isinstance(target, dict) or target.get("cloud") != "local":
-            continue
-        services.add("registry")
-        if target.get("mode", "cluster") == "cluster" and not target.get("kubeconfig"):
-            services.add("cluster")
+    for target in config.targets:
+        if isinstance(target, LocalTarget):
+            services.add("registry")
+            if target.mode == "cluster" and target.kubeconfig is None:
+                services.add("cluster")
     return sorted(services)
-
-
-def pack_config_of(repo: Path, stack: str, config_file: Path | None = None) -> Path:
-    """The pack config the stack names (`gantry:policy.pack_config`), relative to the repo."""
-    policy = _stack_file(repo, stack, config_file).get("gantry:policy") or {}
-    named = policy.get("pack_config") if isinstance(policy, dict) else None
-    return repo / (named or f"policies/config/{stack}.json")
 
 
 def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
@@ -98,10 +89,9 @@ def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
 def _policy_args(options: Options) -> dict[str, Any]:
     if not options.policy:
         return {}
-    config = options.pack_config or pack_config_of(options.repo, options.stack, options.config_file)
     return {
         "policy_packs": [str(options.repo / PACK_WRAPPER)],
-        "policy_pack_configs": [str(config)],
+        "policy_pack_configs": [str(options.pack_config)],
     }
 
 
@@ -111,7 +101,8 @@ def masked_outputs(stack: auto.Stack) -> dict[str, Any]:
 
 
 def _changed(changes: dict[str, int]) -> bool:
-    return any(n for op, n in changes.items() if op not in {"same", "read", "refresh"})
+    quiet = {op.value for op in QUIET_OPS}
+    return any(n for op, n in changes.items() if op not in quiet)
 
 
 def run(
