@@ -212,8 +212,14 @@ def test_environment_is_the_stack_name_not_the_profile() -> None:
     assert "deployment.environment.name=staging" in env["OTEL_RESOURCE_ATTRIBUTES"]
 
 
-WIRING = {"components/config_adapter.py", "components/program.py", "components/deployment.py"}
-"""The only modules that may see the whole `StackConfig`: the adapter and the wiring."""
+WIRING = {
+    "components/config_adapter.py",
+    "components/program.py",
+    "components/deployment.py",
+    "components/driver/stack.py",
+}
+"""The only modules that may see the whole `StackConfig`: the adapter and the wiring
+(the driver reads it to validate a stack and find its pack config before the engine runs)."""
 
 STILL_ON_CONFIG_MODELS = {
     "components/go_service/spec.py": "ServiceConfig (the workload settings)",
