@@ -216,6 +216,7 @@ WIRING = {
     "components/config_adapter.py",
     "components/program.py",
     "components/deployment.py",
+    "components/driver/__main__.py",
     "components/driver/stack.py",
 }
 """The only modules that may see the whole `StackConfig`: the adapter and the wiring
