@@ -53,7 +53,7 @@ func setups(sinkAddr string) []setup {
 	otlp := []string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + sinkAddr, "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"}
 	with := func(extra ...string) []string { return append(append([]string{}, otlp...), extra...) }
 	return []setup{
-		{name: setupBare, description: "bare net/http server, same 27-byte body"},
+		{name: setupBare, description: "bare net/http server, same 27-byte body and server settings (timeouts)"},
 		{name: setupOff, description: "service, tracing off (no OTLP endpoint)", env: []string{}},
 		{name: setupUnsampled, description: "service, tracing on, sampler always_off", traced: true,
 			env: with("OTEL_TRACES_SAMPLER=always_off")},

@@ -20,15 +20,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gantry-dev/gantry/app/internal/config"
 )
 
 // bareBody is what the service answers to /api/v1/hello with no name.
 const bareBody = `{"message":"hello, world"}` + "\n"
 
 // serveBare is the baseline: a net/http server whose /api/v1/hello writes
-// the service's 27-byte body and headers, with nothing around it. /metrics
-// exposes the Go collector only, so that allocations are read the same way
-// as from the service.
+// the service's 27-byte body and headers, with nothing around it. Its
+// http.Server has the service's default settings (timeouts, header limit):
+// the deadlines they set on every request are the server's hardening, not
+// instrumentation, so both sides pay for them. /metrics exposes the Go
+// collector only, so that allocations are read the same way as from the
+// service.
 func serveBare(addr string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
@@ -41,7 +46,16 @@ func serveBare(addr string) error {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /readyz", func(http.ResponseWriter, *http.Request) {})
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	sc := config.Defaults().Server
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           mux,
+		ReadHeaderTimeout: sc.ReadHeaderTimeout,
+		ReadTimeout:       sc.ReadTimeout,
+		WriteTimeout:      sc.WriteTimeout,
+		IdleTimeout:       sc.IdleTimeout,
+		MaxHeaderBytes:    sc.MaxHeaderBytes,
+	}
 	ctx, stop := signalContext()
 	defer stop()
 	go func() { <-ctx.Done(); _ = srv.Close() }()

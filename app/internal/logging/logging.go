@@ -8,13 +8,55 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 
 	"go.opentelemetry.io/otel/trace"
 )
 
 // New returns a JSON logger writing records at level and above to w.
 func New(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(NewTraceHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	return slog.New(newHandler(&lockedWriter{w: w}, level))
+}
+
+// lockedWriter serialises writes to w: the JSON handler and the writers of
+// the logger's Destination share it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func newHandler(w io.Writer, level slog.Level) *TraceHandler {
+	h := NewTraceHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	h.dest = &Destination{Writer: w, Level: level}
+	return h
+}
+
+// Destination is where a logger built by New or NewBuffered writes its
+// JSON lines, and the level below which it drops them. Its Writer takes
+// concurrent writes of whole lines. The access log
+// writes its one fixed-shape line there directly, encoded the way the JSON
+// handler would encode it (a test holds the two equal), because the
+// handler's general machinery cost more per request than everything else
+// the access log does.
+type Destination struct {
+	Writer io.Writer
+	Level  slog.Level
+}
+
+// DestinationOf is the destination of a logger built by New or
+// NewBuffered; false for any other logger, and for one derived with With or
+// WithGroup, whose lines carry attributes of their own.
+func DestinationOf(l *slog.Logger) (Destination, bool) {
+	if h, ok := l.Handler().(*TraceHandler); ok && h.dest != nil {
+		return *h.dest, true
+	}
+	return Destination{}, false
 }
 
 // NewBuffered is New through a BufferedWriter: lines reach w in batches,
@@ -22,7 +64,7 @@ func New(w io.Writer, level slog.Level) *slog.Logger {
 // everything before it. Close the writer before exiting.
 func NewBuffered(w io.Writer, level slog.Level) (*slog.Logger, *BufferedWriter) {
 	bw := NewBufferedWriter(w)
-	h := NewTraceHandler(slog.NewJSONHandler(bw, &slog.HandlerOptions{Level: level}))
+	h := newHandler(bw, level)
 	h.flush = bw.Flush
 	return slog.New(h), bw
 }
@@ -34,6 +76,9 @@ type TraceHandler struct {
 	inner slog.Handler
 	// flush, when set, is called after each record at warn level or above.
 	flush func() error
+	// dest is set on the handlers New and NewBuffered build, not on
+	// derived ones.
+	dest *Destination
 }
 
 // NewTraceHandler wraps inner.

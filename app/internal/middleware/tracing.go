@@ -1,19 +1,20 @@
 package middleware
 
 import (
+	"context"
 	"net/http"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
-	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gantry-dev/gantry/app/internal/telemetry"
+	"github.com/gantry-dev/gantry/app/internal/version"
 )
 
 // Tracing continues the caller's W3C trace context on every request and
-// starts a server span, with otelhttp, on the requests that are sampled.
+// starts a server span on the requests that are sampled.
 type Tracing struct {
 	tel      *telemetry.Tracing
+	tracer   trace.Tracer
 	untraced map[string]bool
 }
 
@@ -22,6 +23,9 @@ type Tracing struct {
 // health-check traces help nobody.
 func NewTracing(tel *telemetry.Tracing, untraced ...string) *Tracing {
 	t := &Tracing{tel: tel, untraced: map[string]bool{}}
+	if tel.Presampler != nil {
+		t.tracer = tel.Provider.Tracer(ScopeName, trace.WithInstrumentationVersion(version.Get().Version))
+	}
 	for _, p := range untraced {
 		t.untraced[p] = true
 	}
@@ -32,31 +36,19 @@ func NewTracing(tel *telemetry.Tracing, untraced ...string) *Tracing {
 // into the request context first, so that logs and exemplars point at the
 // caller's trace whatever happens next. Then the presampler decides: a
 // request whose span would not be recorded (tracing off, or not sampled)
-// goes straight to next, paying for no span, attribute set or writer
-// wrapper; a sampled one goes through otelhttp, whose span is named after
-// the matched route pattern (e.g. "GET /api/v1/hello") once the mux has run.
-//
-// otelhttp gets no propagator (the context is already extracted) and a
-// no-op meter provider: request metrics come from the Metrics middleware.
+// goes straight to next, paying for no span, attribute or writer wrapper;
+// a sampled one gets a server span (serverspan.go), named after the matched
+// route pattern (e.g. "GET /api/v1/hello") once the mux has run.
 func (t *Tracing) Handler(next http.Handler) http.Handler {
-	var sampled http.Handler
-	if t.tel.Presampler != nil {
-		sampled = otelhttp.NewHandler(next, "http.server",
-			otelhttp.WithTracerProvider(t.tel.Provider),
-			otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
-			otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
-			otelhttp.WithSpanNameFormatter(spanName),
-		)
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if t.untraced[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx := t.tel.Propagator.Extract(r.Context(), headerCarrier(r.Header))
-		if sampled != nil {
+		if t.tracer != nil {
 			if sctx, ok := t.tel.Presampler.Sample(ctx, spanName("", r)); ok {
-				sampled.ServeHTTP(w, r.WithContext(sctx))
+				t.serveSampled(sctx, w, r, next)
 				return
 			}
 		}
@@ -65,6 +57,26 @@ func (t *Tracing) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// serveSampled serves r inside its server span. The span ends even when
+// next panics (net/http recovers handler panics), with what was written.
+func (t *Tracing) serveSampled(ctx context.Context, w http.ResponseWriter, r *http.Request, next http.Handler) {
+	// The attributes are set once, at the end (endServerSpan): the SDK
+	// copies start attributes and appends later ones separately, and the
+	// service's samplers decide on the trace ID and parent alone.
+	ctx, span := t.tracer.Start(ctx, spanName("", r), trace.WithSpanKind(trace.SpanKindServer))
+	// The copy gets the counting body; the server's own request keeps the
+	// body it made, whose type it checks after the handler returns.
+	r = r.WithContext(ctx)
+	var body *countingBody
+	if r.Body != nil && r.Body != http.NoBody {
+		body = &countingBody{ReadCloser: r.Body}
+		r.Body = body
+	}
+	rec := wrapRecorder(w)
+	defer endServerSpan(span, r, rec, body)
+	next.ServeHTTP(rec, r)
 }
 
 func spanName(_ string, r *http.Request) string {
