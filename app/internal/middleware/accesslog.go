@@ -128,7 +128,7 @@ func (a *AccessLog) Handler(next http.Handler) http.Handler {
 // source) and with the end time read once for the line's time and its
 // duration.
 func (a *AccessLog) writeRecord(ctx context.Context, rl routeLog, rec *recorder) {
-	end := time.Now()
+	end := rec.finish()
 	line := slog.NewRecord(end, rl.level, "request", 0)
 	line.AddAttrs(
 		slog.Int("status", rec.status),
@@ -143,7 +143,7 @@ func (a *AccessLog) writeRecord(ctx context.Context, rl routeLog, rec *recorder)
 // writeDirect encodes the line as the JSON handler and logging's trace
 // handler would, in their key order, and writes it with one Write.
 func (a *AccessLog) writeDirect(ctx context.Context, rl routeLog, rec *recorder) {
-	end := time.Now()
+	end := rec.finish()
 	bp := a.buffers.Get().(*[]byte)
 	b := append((*bp)[:0], `{"time":"`...)
 	b = end.AppendFormat(b, time.RFC3339Nano)

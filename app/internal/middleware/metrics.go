@@ -107,7 +107,7 @@ func (m *Metrics) Handler(next http.Handler) http.Handler {
 
 		next.ServeHTTP(rec, r)
 
-		now := time.Now()
+		now := rec.finish()
 		elapsed := now.Sub(rec.start).Seconds()
 		s := m.series.get(seriesKey{pattern: r.Pattern, method: Method(r.Method), code: rec.status})
 		sc := trace.SpanContextFromContext(r.Context())

@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -361,4 +365,29 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("%s not gathered", name)
 	return 0
+}
+
+// The access line and the histogram time the request from the same two
+// clock readings, so a slow request is the same slow request in both.
+func TestAccessLogAndHistogramReportOneDuration(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /slow", func(http.ResponseWriter, *http.Request) { time.Sleep(3 * time.Millisecond) })
+	f := newFixture(t, slog.LevelInfo, mux)
+	f.do(http.MethodGet, "/slow", nil)
+	lines := f.logs.lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines, want 1", len(lines))
+	}
+	logged, _ := lines[0]["duration_us"].(float64)
+	sum := regexp.MustCompile(`(?m)^http_request_duration_seconds_sum\{[^}]*route="/slow"[^}]*\} (\S+)`).FindStringSubmatch(f.scrape(t))
+	if sum == nil {
+		t.Fatal("no histogram sum for /slow")
+	}
+	seconds, err := strconv.ParseFloat(sum[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged < 3000 || math.Floor(seconds*1e6+1e-3) != logged { // 1e-3: float rounding of ns/1e9
+		t.Errorf("access line %v us, histogram %v s: want one duration of at least 3 ms", logged, seconds)
+	}
 }

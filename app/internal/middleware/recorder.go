@@ -21,6 +21,17 @@ type recorder struct {
 	// start is when the outermost of our middleware saw the request; the
 	// others reuse it rather than reading the clock again.
 	start time.Time
+	// end is when the innermost of them saw the handler return (finish).
+	end time.Time
+}
+
+// finish is the time the handler returned, read once: the access line and
+// the duration histogram report the same duration.
+func (r *recorder) finish() time.Time {
+	if r.end.IsZero() {
+		r.end = time.Now()
+	}
+	return r.end
 }
 
 // wrapRecorder returns w itself when it already is a recorder.
