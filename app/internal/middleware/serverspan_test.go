@@ -44,7 +44,7 @@ func spanOf(t *testing.T, h http.Handler, spans *tracetest.InMemoryExporter, req
 func attributeMap(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
