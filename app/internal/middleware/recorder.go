@@ -1,5 +1,5 @@
 // Package middleware holds the HTTP instrumentation, one concern per file:
-// tracing (otelhttp), Prometheus metrics, and the access log. Each is built
+// tracing (the server span), Prometheus metrics, and the access log. Each is built
 // with NewX(...) and applied with .Handler(next); Chain puts them in the one
 // order that lets them see each other's work.
 package middleware
