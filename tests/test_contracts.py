@@ -224,9 +224,7 @@ WIRING = {
 
 STILL_ON_CONFIG_MODELS = {
     "components/go_service/spec.py": "ServiceConfig (the workload settings)",
-    "components/go_service/workload.py": "quantities.mebibytes",
     "components/observability/alertmanager.py": "Receiver",
-    "components/observability/budget.py": "quantities",
     "components/observability/component.py": "ObservabilityConfig",
     "components/observability/plan.py": "ObservabilityConfig",
     "components/targets/factory.py": "TargetConfig (the union it dispatches on)",
