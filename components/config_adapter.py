@@ -21,11 +21,20 @@ from components.admission.component import (
 )
 from components.alert_rules import AlertRulesArgs
 from components.alerts import AlertScope
+from components.config.service import ServiceConfig
 from components.config.stack import StackConfig
 from components.go_image import GoImageArgs
 from components.go_service.component import GoServiceArgs
 from components.go_service.namespace import service_account_name
-from components.go_service.spec import ServiceSpec
+from components.go_service.spec import (
+    ServiceAutoscaling,
+    ServiceIngress,
+    ServiceReplicas,
+    ServiceResources,
+    ServiceSettings,
+    ServiceShutdown,
+    ServiceSpec,
+)
 from components.observability.component import ObservabilityStackArgs
 from components.observability.endpoints import ObservabilityEndpoints, Releases, endpoints_for
 from components.targets.base import ClusterTarget, RegistryEndpoint
@@ -109,6 +118,43 @@ def alert_rules_args(config: StackConfig, endpoints: ObservabilityEndpoints) -> 
     )
 
 
+def service_settings(service: ServiceConfig) -> ServiceSettings:
+    """GoService's workload settings from `gantry:service` (profile defaults merged)."""
+    resources, replicas = service.resources, service.replicas
+    autoscaling, ingress, shutdown = service.autoscaling, service.ingress, service.shutdown
+    return ServiceSettings(
+        name=service.name,
+        namespace=service.namespace,
+        port=service.port,
+        replicas=ServiceReplicas(min=replicas.min, max=replicas.max),
+        resources=ServiceResources(
+            cpu_request=resources.cpu_request,
+            memory_request=resources.memory_request,
+            cpu_limit=resources.cpu_limit,
+            memory_limit=resources.memory_limit,
+        ),
+        autoscaling=ServiceAutoscaling(
+            cpu_utilization=autoscaling.cpu_utilization,
+            requests_per_second=autoscaling.requests_per_second,
+        ),
+        ingress=ServiceIngress(
+            enabled=ingress.enabled,
+            host=ingress.host,
+            class_name=ingress.class_name,
+            cluster_issuer=ingress.cluster_issuer,
+            controller_namespace=ingress.controller_namespace,
+        ),
+        shutdown=ServiceShutdown(
+            drain_delay_seconds=shutdown.drain_delay_seconds,
+            timeout_seconds=shutdown.timeout_seconds,
+        ),
+        log_level=service.log_level,
+        trace_sample_ratio=service.trace_sample_ratio,
+        needs_kubernetes_api=service.needs_kubernetes_api,
+        zone_spread=service.zone_spread,
+    )
+
+
 def service_spec(
     config: StackConfig,
     *,
@@ -121,7 +167,7 @@ def service_spec(
 ) -> ServiceSpec:
     """The manifest builders' spec; `environment` is the stack's name."""
     return ServiceSpec(
-        service=config.service,
+        service=service_settings(config.service),
         image=image,
         app_version=config.image.version,
         environment=environment,

@@ -223,7 +223,6 @@ WIRING = {
 (the driver reads it to validate a stack and find its pack config before the engine runs)."""
 
 STILL_ON_CONFIG_MODELS = {
-    "components/go_service/spec.py": "ServiceConfig (the workload settings)",
     "components/observability/alertmanager.py": "Receiver",
     "components/observability/component.py": "ObservabilityConfig",
     "components/observability/plan.py": "ObservabilityConfig",

@@ -46,4 +46,3 @@ def _storage(text: str) -> str:
 CpuQuantity = Annotated[str, AfterValidator(_cpu)]
 MemoryQuantity = Annotated[str, AfterValidator(_memory)]
 StorageQuantity = Annotated[str, AfterValidator(_storage)]
-
