@@ -21,6 +21,8 @@ from components.admission.component import (
 )
 from components.alert_rules import AlertRulesArgs
 from components.alerts import AlertScope
+from components.config.observability import ObservabilityConfig
+from components.config.observability import Receiver as ReceiverConfig
 from components.config.service import ServiceConfig
 from components.config.stack import StackConfig
 from components.go_image import GoImageArgs
@@ -37,6 +39,13 @@ from components.go_service.spec import (
 )
 from components.observability.component import ObservabilityStackArgs
 from components.observability.endpoints import ObservabilityEndpoints, Releases, endpoints_for
+from components.observability.settings import (
+    ChartSource,
+    ObservabilitySettings,
+    Receiver,
+    Retention,
+    Storage,
+)
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.targets.context import TargetContext
 
@@ -82,6 +91,45 @@ def image_args(
     )
 
 
+def receiver(receiver: ReceiverConfig) -> Receiver:
+    """One Alertmanager receiver; `secret` stays the config key's name."""
+    return Receiver(
+        name=receiver.name,
+        type=receiver.type,
+        secret=receiver.secret,
+        severities=tuple(receiver.severities),
+        channel=receiver.channel,
+    )
+
+
+def observability_settings(observability: ObservabilityConfig) -> ObservabilitySettings:
+    """ObservabilityStack's settings from `gantry:observability` (`enabled` is the wiring's)."""
+    retention, storage = observability.retention, observability.storage
+    return ObservabilitySettings(
+        profile=observability.profile,
+        namespace=observability.namespace,
+        retention=Retention(
+            metrics=retention.metrics, logs=retention.logs, traces=retention.traces
+        ),
+        storage=Storage(
+            persistent=storage.persistent,
+            prometheus=storage.prometheus,
+            alertmanager=storage.alertmanager,
+            loki=storage.loki,
+            tempo=storage.tempo,
+            grafana=storage.grafana,
+            storage_class=storage.storage_class,
+        ),
+        charts={
+            chart: ChartSource(repository=source.repository, version=source.version)
+            for chart, source in observability.charts.items()
+        },
+        chart_mirror=observability.chart_mirror,
+        receivers=tuple(receiver(r) for r in observability.receivers),
+        grafana_host=observability.grafana_host,
+    )
+
+
 def observability_args(
     config: StackConfig, target: ClusterTarget, secrets: Mapping[str, pulumi.Output[str]]
 ) -> ObservabilityStackArgs:
@@ -89,7 +137,7 @@ def observability_args(
     keys = {r.secret for r in config.observability.receivers}
     return ObservabilityStackArgs(
         target=target,
-        config=config.observability,
+        settings=observability_settings(config.observability),
         service=config.service.name,
         service_namespace=config.service.namespace,
         receiver_secrets={k: v for k, v in secrets.items() if k in keys},

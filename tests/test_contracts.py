@@ -223,9 +223,6 @@ WIRING = {
 (the driver reads it to validate a stack and find its pack config before the engine runs)."""
 
 STILL_ON_CONFIG_MODELS = {
-    "components/observability/alertmanager.py": "Receiver",
-    "components/observability/component.py": "ObservabilityConfig",
-    "components/observability/plan.py": "ObservabilityConfig",
     "components/targets/factory.py": "TargetConfig (the union it dispatches on)",
     "components/targets/aws.py": "AwsTarget",
     "components/targets/azure.py": "AzureTarget",
