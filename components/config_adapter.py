@@ -25,6 +25,15 @@ from components.config.observability import ObservabilityConfig
 from components.config.observability import Receiver as ReceiverConfig
 from components.config.service import ServiceConfig
 from components.config.stack import StackConfig
+from components.config.targets import (
+    AwsTarget,
+    AzureTarget,
+    ExistingTarget,
+    GcpTarget,
+    LocalTarget,
+    NodePoolConfig,
+    TargetConfig,
+)
 from components.go_image import GoImageArgs
 from components.go_service.component import GoServiceArgs
 from components.go_service.namespace import service_account_name
@@ -48,6 +57,16 @@ from components.observability.settings import (
 )
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.targets.context import TargetContext
+from components.targets.settings import (
+    AwsSettings,
+    AzureSettings,
+    ExistingRegistry,
+    ExistingSettings,
+    GcpSettings,
+    LocalSettings,
+    NodePool,
+    TargetSettings,
+)
 
 RELEASES = Releases()
 """The observability charts' release names, shared by the stack and the targets
@@ -72,6 +91,83 @@ def target_context(config: StackConfig, secrets: Mapping[str, pulumi.Output[str]
         loki_service_account=RELEASES.loki,
         tempo_service_account=RELEASES.tempo,
         secrets=dict(secrets),
+    )
+
+
+def _node_pools(pools: Sequence[NodePoolConfig]) -> tuple[NodePool, ...]:
+    return tuple(
+        NodePool(
+            name=pool.name,
+            arch=pool.arch,
+            instance_type=pool.instance_type,
+            min_size=pool.min_size,
+            max_size=pool.max_size,
+            desired_size=pool.desired_size,
+        )
+        for pool in pools
+    )
+
+
+def target_settings(target: TargetConfig) -> TargetSettings:
+    """One `gantry:targets` entry as its kind's settings; the factory picks the module."""
+    if isinstance(target, LocalTarget):
+        return LocalSettings(
+            name=target.name,
+            mode=target.mode,
+            kubeconfig=target.kubeconfig,
+            kubeconfig_context=target.kubeconfig_context,
+            render_dir=target.render_dir,
+            registry=target.registry,
+        )
+    if isinstance(target, ExistingTarget):
+        registry = target.registry
+        return ExistingSettings(
+            name=target.name,
+            kubeconfig_secret=target.kubeconfig_secret,
+            registry=ExistingRegistry(
+                address=registry.address,
+                username=registry.username,
+                password_secret=registry.password_secret,
+                insecure=registry.insecure,
+            ),
+            context=target.context,
+            region=target.region,
+            managed_control_plane=target.managed_control_plane,
+        )
+    if isinstance(target, AwsTarget):
+        return AwsSettings(
+            name=target.name,
+            region=target.region,
+            node_pools=_node_pools(target.node_pools),
+            kubernetes_version=target.kubernetes_version,
+            vpc_cidr=target.vpc_cidr,
+            api_public_cidrs=tuple(target.api_public_cidrs),
+            keep_releases=target.keep_releases,
+            untagged_image_days=target.untagged_image_days,
+        )
+    if isinstance(target, GcpTarget):
+        return GcpSettings(
+            name=target.name,
+            project=target.project,
+            region=target.region,
+            node_pools=_node_pools(target.node_pools),
+            release_channel=target.release_channel,
+            master_authorized_cidrs=tuple(target.master_authorized_cidrs),
+            keep_releases=target.keep_releases,
+            untagged_image_days=target.untagged_image_days,
+        )
+    return _azure_settings(target)
+
+
+def _azure_settings(target: AzureTarget) -> AzureSettings:
+    return AzureSettings(
+        name=target.name,
+        location=target.location,
+        admin_group_object_ids=tuple(target.admin_group_object_ids),
+        node_pools=_node_pools(target.node_pools),
+        kubernetes_version=target.kubernetes_version,
+        api_authorized_cidrs=tuple(target.api_authorized_cidrs),
+        untagged_image_days=target.untagged_image_days,
     )
 
 

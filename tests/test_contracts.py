@@ -223,12 +223,6 @@ WIRING = {
 (the driver reads it to validate a stack and find its pack config before the engine runs)."""
 
 STILL_ON_CONFIG_MODELS = {
-    "components/targets/factory.py": "TargetConfig (the union it dispatches on)",
-    "components/targets/aws.py": "AwsTarget",
-    "components/targets/azure.py": "AzureTarget",
-    "components/targets/gcp.py": "GcpTarget",
-    "components/targets/existing.py": "ExistingTarget",
-    "components/targets/local.py": "LocalTarget",
 }
 """Component modules that still take a config submodel as their args (a known gap, listed
 so that it can only shrink): none of them sees the StackConfig."""
