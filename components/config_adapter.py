@@ -34,6 +34,7 @@ from components.config.targets import (
     NodePoolConfig,
     TargetConfig,
 )
+from components.deployment import DeploymentArgs
 from components.go_image import GoImageArgs
 from components.go_service.component import GoServiceArgs
 from components.go_service.namespace import service_account_name
@@ -360,4 +361,48 @@ def signature_args(
         issuer=signing.issuer,
         mode=signing.mode,
         service_account_annotations=annotations,
+    )
+
+
+def deployment_args(
+    config: StackConfig,
+    target: ClusterTarget,
+    *,
+    image: pulumi.Input[str],
+    environment: str,
+    first_party_repositories: Sequence[pulumi.Input[str]],
+    secrets: Mapping[str, pulumi.Output[str]],
+) -> DeploymentArgs:
+    """Every component's args on one target; `environment` is the stack's name, `image`
+    the image by digest in the target's registry."""
+
+    def service(
+        endpoints: ObservabilityEndpoints | None, depends_on: Sequence[pulumi.Resource]
+    ) -> GoServiceArgs:
+        return go_service_args(
+            config,
+            target,
+            image=image,
+            environment=environment,
+            observability=endpoints,
+            monitoring_depends_on=depends_on,
+        )
+
+    def alerts(endpoints: ObservabilityEndpoints) -> AlertRulesArgs:
+        return alert_rules_args(config, endpoints)
+
+    return DeploymentArgs(
+        service_name=config.service.name,
+        port=config.service.port,
+        image=image,
+        go_service=service,
+        alert_rules=alerts,
+        observability=(
+            observability_args(config, target, secrets) if config.observability.enabled else None
+        ),
+        signature_verification=(
+            signature_args(config, target, first_party_repositories)
+            if config.image.signature_verification.enabled
+            else None
+        ),
     )

@@ -15,7 +15,12 @@ import pulumi
 
 from components import pulumi_internals as sdk
 from components.config import StackConfig, decode_pulumi_config, parse_stack_config
-from components.config_adapter import image_args, target_context, target_settings
+from components.config_adapter import (
+    deployment_args,
+    image_args,
+    target_context,
+    target_settings,
+)
 from components.deployment import deploy_to_target
 from components.go_image import GoImage
 from components.go_image.metadata import checkout_revision
@@ -79,7 +84,7 @@ def run() -> None:
 
     first_party = [target.registry.repository for target in targets]
     for target in targets:
-        outputs = deploy_to_target(
+        args = deployment_args(
             config,
             target,
             image=image.refs[target.name],
@@ -87,6 +92,7 @@ def run() -> None:
             first_party_repositories=first_party,
             secrets=secrets,
         )
+        outputs = deploy_to_target(target, args)
         pulumi.export(target.name, outputs)
         pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
 

@@ -90,7 +90,7 @@ class ServiceIngress:
     enabled: bool = False
     """Create an Ingress (default no)."""
     host: str | None = None
-    """Public host name; required when enabled."""
+    """Public host name; default none, required when enabled."""
     class_name: str = "nginx"
     """IngressClass of the controller (default nginx)."""
     cluster_issuer: str = "letsencrypt"
@@ -156,13 +156,16 @@ class ServiceSpec:
     """The stack's contract (OTLP endpoint, ServiceMonitor labels, Alloy's pods);
     None (default; the local profile): no ServiceMonitor, no OTLP export."""
     zones: tuple[str, ...] = ()
-    """The target's zones when known; with `zone_spread: required` they set minDomains."""
+    """The target's zones when known (default none); with `zone_spread: required` they set
+    minDomains."""
     service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    """Cloud workload-identity binding for the service account (none: no cloud access)."""
+    """Cloud workload-identity binding for the service account (default none: no cloud access)."""
     pod_labels: Mapping[str, str] = field(default_factory=dict)
-    """Extra pod labels the identity webhook needs (AKS: azure.workload.identity/use)."""
+    """Extra pod labels the identity webhook needs (AKS: azure.workload.identity/use); default
+    none."""
     signature_verification: bool = False
-    """True: the namespace opts in to policy-controller, which admits only signed images."""
+    """True: the namespace opts in to policy-controller, which admits only signed images
+    (default False)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.image, str):
