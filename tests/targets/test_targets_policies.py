@@ -10,14 +10,14 @@ from typing import Any
 import gantry_policies
 import pytest
 from gantry_policies.rule import MANDATORY, DeferredToUpdateError
+from gantry_policies.sdk_internals import unknown_checking_proxy
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.policy import PolicyResource
-from pulumi_policy.proxy import unknown_checking_proxy
 
 from components.config.targets import AwsTarget, AzureTarget, GcpTarget
 from components.config_adapter import target_settings
