@@ -8,7 +8,6 @@ never as a rule that quietly stops seeing preview unknowns.
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from pulumi_policy import (
     ResourceValidationArgs,
 )
 
+from tests.sdk_touchpoints import exists, reaching_in
+
 REPO = Path(__file__).resolve().parents[2]
 ADAPTER = REPO / sdk.ADAPTER
 PRIVATE = re.compile(
@@ -34,10 +35,7 @@ PRIVATE = re.compile(
 
 @pytest.mark.parametrize("touchpoint", sdk.TOUCHPOINTS)
 def test_every_touchpoint_exists_in_the_installed_sdk(touchpoint: str) -> None:
-    module, name = touchpoint.rsplit(".", 1)
-    assert hasattr(importlib.import_module(module), name), (
-        f"{touchpoint} is gone: adapt {sdk.ADAPTER} to the new SDK"
-    )
+    assert exists(touchpoint), f"{touchpoint} is gone: adapt {sdk.ADAPTER} to the new SDK"
 
 
 def test_the_touchpoints_are_exactly_what_the_adapter_imports() -> None:
@@ -126,12 +124,5 @@ def test_deserialize_unwraps_the_engines_secrets() -> None:
 
 
 def test_nothing_else_reaches_into_pulumi_policy_internals() -> None:
-    offenders = []
-    for folder in ("policies", "components", "scripts", "tests"):
-        for path in sorted((REPO / folder).rglob("*.py")):
-            if path in (ADAPTER, Path(__file__)):
-                continue
-            for number, line in enumerate(path.read_text().splitlines(), start=1):
-                if PRIVATE.search(line):
-                    offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    offenders = reaching_in(PRIVATE, (ADAPTER, Path(__file__)))
     assert offenders == [], f"use {sdk.ADAPTER} instead:\n" + "\n".join(offenders)
