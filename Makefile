@@ -124,6 +124,10 @@ policy-config-check: venv ## Fail, naming the command, when a generated pack con
 policy-bench: venv ## Policy time on a prod-shaped stack and a 3,000-object stress stack
 	cd policies && ../$(PY) -m gantry_policies.bench
 
+.PHONY: graphs
+graphs: venv ## Rewrite tests/graphs/<stack>.txt, each stack's resource graph under mocks (after an intended change)
+	$(PY) tests/graph_dump.py --write
+
 .PHONY: test-rules
 test-rules: tools ## promtool check + unit tests of every generated alert
 	$(VENV)/bin/pytest -q tests/alerts

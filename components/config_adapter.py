@@ -21,15 +21,53 @@ from components.admission.component import (
 )
 from components.alert_rules import AlertRulesArgs
 from components.alerts import AlertScope
+from components.config.observability import ObservabilityConfig
+from components.config.observability import Receiver as ReceiverConfig
+from components.config.service import ServiceConfig
 from components.config.stack import StackConfig
+from components.config.targets import (
+    AwsTarget,
+    AzureTarget,
+    ExistingTarget,
+    GcpTarget,
+    LocalTarget,
+    NodePoolConfig,
+    TargetConfig,
+)
+from components.deployment import DeploymentArgs
 from components.go_image import GoImageArgs
 from components.go_service.component import GoServiceArgs
 from components.go_service.namespace import service_account_name
-from components.go_service.spec import ServiceSpec
+from components.go_service.spec import (
+    ServiceAutoscaling,
+    ServiceIngress,
+    ServiceReplicas,
+    ServiceResources,
+    ServiceSettings,
+    ServiceShutdown,
+    ServiceSpec,
+)
 from components.observability.component import ObservabilityStackArgs
 from components.observability.endpoints import ObservabilityEndpoints, Releases, endpoints_for
+from components.observability.settings import (
+    ChartSource,
+    ObservabilitySettings,
+    Receiver,
+    Retention,
+    Storage,
+)
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.targets.context import TargetContext
+from components.targets.settings import (
+    AwsSettings,
+    AzureSettings,
+    ExistingRegistry,
+    ExistingSettings,
+    GcpSettings,
+    LocalSettings,
+    NodePool,
+    TargetSettings,
+)
 
 RELEASES = Releases()
 """The observability charts' release names, shared by the stack and the targets
@@ -57,6 +95,83 @@ def target_context(config: StackConfig, secrets: Mapping[str, pulumi.Output[str]
     )
 
 
+def _node_pools(pools: Sequence[NodePoolConfig]) -> tuple[NodePool, ...]:
+    return tuple(
+        NodePool(
+            name=pool.name,
+            arch=pool.arch,
+            instance_type=pool.instance_type,
+            min_size=pool.min_size,
+            max_size=pool.max_size,
+            desired_size=pool.desired_size,
+        )
+        for pool in pools
+    )
+
+
+def target_settings(target: TargetConfig) -> TargetSettings:
+    """One `gantry:targets` entry as its kind's settings; the factory picks the module."""
+    if isinstance(target, LocalTarget):
+        return LocalSettings(
+            name=target.name,
+            mode=target.mode,
+            kubeconfig=target.kubeconfig,
+            kubeconfig_context=target.kubeconfig_context,
+            render_dir=target.render_dir,
+            registry=target.registry,
+        )
+    if isinstance(target, ExistingTarget):
+        registry = target.registry
+        return ExistingSettings(
+            name=target.name,
+            kubeconfig_secret=target.kubeconfig_secret,
+            registry=ExistingRegistry(
+                address=registry.address,
+                username=registry.username,
+                password_secret=registry.password_secret,
+                insecure=registry.insecure,
+            ),
+            context=target.context,
+            region=target.region,
+            managed_control_plane=target.managed_control_plane,
+        )
+    if isinstance(target, AwsTarget):
+        return AwsSettings(
+            name=target.name,
+            region=target.region,
+            node_pools=_node_pools(target.node_pools),
+            kubernetes_version=target.kubernetes_version,
+            vpc_cidr=target.vpc_cidr,
+            api_public_cidrs=tuple(target.api_public_cidrs),
+            keep_releases=target.keep_releases,
+            untagged_image_days=target.untagged_image_days,
+        )
+    if isinstance(target, GcpTarget):
+        return GcpSettings(
+            name=target.name,
+            project=target.project,
+            region=target.region,
+            node_pools=_node_pools(target.node_pools),
+            release_channel=target.release_channel,
+            master_authorized_cidrs=tuple(target.master_authorized_cidrs),
+            keep_releases=target.keep_releases,
+            untagged_image_days=target.untagged_image_days,
+        )
+    return _azure_settings(target)
+
+
+def _azure_settings(target: AzureTarget) -> AzureSettings:
+    return AzureSettings(
+        name=target.name,
+        location=target.location,
+        admin_group_object_ids=tuple(target.admin_group_object_ids),
+        node_pools=_node_pools(target.node_pools),
+        kubernetes_version=target.kubernetes_version,
+        api_authorized_cidrs=tuple(target.api_authorized_cidrs),
+        untagged_image_days=target.untagged_image_days,
+    )
+
+
 def image_args(
     config: StackConfig, registries: Mapping[str, RegistryEndpoint], base_image: str | None
 ) -> GoImageArgs:
@@ -73,6 +188,45 @@ def image_args(
     )
 
 
+def receiver(receiver: ReceiverConfig) -> Receiver:
+    """One Alertmanager receiver; `secret` stays the config key's name."""
+    return Receiver(
+        name=receiver.name,
+        type=receiver.type,
+        secret=receiver.secret,
+        severities=tuple(receiver.severities),
+        channel=receiver.channel,
+    )
+
+
+def observability_settings(observability: ObservabilityConfig) -> ObservabilitySettings:
+    """ObservabilityStack's settings from `gantry:observability` (`enabled` is the wiring's)."""
+    retention, storage = observability.retention, observability.storage
+    return ObservabilitySettings(
+        profile=observability.profile,
+        namespace=observability.namespace,
+        retention=Retention(
+            metrics=retention.metrics, logs=retention.logs, traces=retention.traces
+        ),
+        storage=Storage(
+            persistent=storage.persistent,
+            prometheus=storage.prometheus,
+            alertmanager=storage.alertmanager,
+            loki=storage.loki,
+            tempo=storage.tempo,
+            grafana=storage.grafana,
+            storage_class=storage.storage_class,
+        ),
+        charts={
+            chart: ChartSource(repository=source.repository, version=source.version)
+            for chart, source in observability.charts.items()
+        },
+        chart_mirror=observability.chart_mirror,
+        receivers=tuple(receiver(r) for r in observability.receivers),
+        grafana_host=observability.grafana_host,
+    )
+
+
 def observability_args(
     config: StackConfig, target: ClusterTarget, secrets: Mapping[str, pulumi.Output[str]]
 ) -> ObservabilityStackArgs:
@@ -80,7 +234,7 @@ def observability_args(
     keys = {r.secret for r in config.observability.receivers}
     return ObservabilityStackArgs(
         target=target,
-        config=config.observability,
+        settings=observability_settings(config.observability),
         service=config.service.name,
         service_namespace=config.service.namespace,
         receiver_secrets={k: v for k, v in secrets.items() if k in keys},
@@ -109,6 +263,43 @@ def alert_rules_args(config: StackConfig, endpoints: ObservabilityEndpoints) -> 
     )
 
 
+def service_settings(service: ServiceConfig) -> ServiceSettings:
+    """GoService's workload settings from `gantry:service` (profile defaults merged)."""
+    resources, replicas = service.resources, service.replicas
+    autoscaling, ingress, shutdown = service.autoscaling, service.ingress, service.shutdown
+    return ServiceSettings(
+        name=service.name,
+        namespace=service.namespace,
+        port=service.port,
+        replicas=ServiceReplicas(min=replicas.min, max=replicas.max),
+        resources=ServiceResources(
+            cpu_request=resources.cpu_request,
+            memory_request=resources.memory_request,
+            cpu_limit=resources.cpu_limit,
+            memory_limit=resources.memory_limit,
+        ),
+        autoscaling=ServiceAutoscaling(
+            cpu_utilization=autoscaling.cpu_utilization,
+            requests_per_second=autoscaling.requests_per_second,
+        ),
+        ingress=ServiceIngress(
+            enabled=ingress.enabled,
+            host=ingress.host,
+            class_name=ingress.class_name,
+            cluster_issuer=ingress.cluster_issuer,
+            controller_namespace=ingress.controller_namespace,
+        ),
+        shutdown=ServiceShutdown(
+            drain_delay_seconds=shutdown.drain_delay_seconds,
+            timeout_seconds=shutdown.timeout_seconds,
+        ),
+        log_level=service.log_level,
+        trace_sample_ratio=service.trace_sample_ratio,
+        needs_kubernetes_api=service.needs_kubernetes_api,
+        zone_spread=service.zone_spread,
+    )
+
+
 def service_spec(
     config: StackConfig,
     *,
@@ -121,7 +312,7 @@ def service_spec(
 ) -> ServiceSpec:
     """The manifest builders' spec; `environment` is the stack's name."""
     return ServiceSpec(
-        service=config.service,
+        service=service_settings(config.service),
         image=image,
         app_version=config.image.version,
         environment=environment,
@@ -170,4 +361,48 @@ def signature_args(
         issuer=signing.issuer,
         mode=signing.mode,
         service_account_annotations=annotations,
+    )
+
+
+def deployment_args(
+    config: StackConfig,
+    target: ClusterTarget,
+    *,
+    image: pulumi.Input[str],
+    environment: str,
+    first_party_repositories: Sequence[pulumi.Input[str]],
+    secrets: Mapping[str, pulumi.Output[str]],
+) -> DeploymentArgs:
+    """Every component's args on one target; `environment` is the stack's name, `image`
+    the image by digest in the target's registry."""
+
+    def service(
+        endpoints: ObservabilityEndpoints | None, depends_on: Sequence[pulumi.Resource]
+    ) -> GoServiceArgs:
+        return go_service_args(
+            config,
+            target,
+            image=image,
+            environment=environment,
+            observability=endpoints,
+            monitoring_depends_on=depends_on,
+        )
+
+    def alerts(endpoints: ObservabilityEndpoints) -> AlertRulesArgs:
+        return alert_rules_args(config, endpoints)
+
+    return DeploymentArgs(
+        service_name=config.service.name,
+        port=config.service.port,
+        image=image,
+        go_service=service,
+        alert_rules=alerts,
+        observability=(
+            observability_args(config, target, secrets) if config.observability.enabled else None
+        ),
+        signature_verification=(
+            signature_args(config, target, first_party_repositories)
+            if config.image.signature_verification.enabled
+            else None
+        ),
     )

@@ -1,82 +1,93 @@
-"""What gantry deploys to one target, given the stack config and the image.
+"""What gantry deploys to one target: the components and how their contracts meet.
 
-`__main__.py` calls `deploy_to_target` once per target; keeping the wiring
-here lets it be type-checked and read in one place. It registers no
-component of its own, so resource names and URNs stay those of the parts.
+`components/program.py` calls `deploy_to_target` once per target with the
+args that components/config_adapter.py derived from the stack config;
+keeping the wiring here lets it be type-checked and read in one place. It
+registers no component of its own, so resource names and URNs stay those of
+the parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from .admission import SignatureVerification
-from .alert_rules import AlertRules
-from .config import StackConfig
-from .config_adapter import alert_rules_args, go_service_args, observability_args, signature_args
-from .go_service.component import GoService
-from .observability.component import ObservabilityStack
+from .admission.component import SignatureVerificationArgs
+from .alert_rules import AlertRules, AlertRulesArgs
+from .go_service.component import GoService, GoServiceArgs
+from .observability.component import ObservabilityStack, ObservabilityStackArgs
+from .observability.endpoints import ObservabilityEndpoints
 from .targets.base import ClusterTarget
 
+ServiceArgsFor = Callable[[ObservabilityEndpoints | None, Sequence[pulumi.Resource]], GoServiceArgs]
+"""GoService's args given the observability stack's endpoints (None without a stack) and
+the resources its ServiceMonitor waits for."""
+AlertArgsFor = Callable[[ObservabilityEndpoints], AlertRulesArgs]
+"""AlertRules' args given the observability stack's endpoints."""
 
-def deploy_to_target(
-    config: StackConfig,
-    target: ClusterTarget,
-    *,
-    image: pulumi.Input[str],
-    environment: str,
-    first_party_repositories: Sequence[pulumi.Input[str]],
-    secrets: Mapping[str, pulumi.Output[str]],
-) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class DeploymentArgs:
+    """Every component's args on one target (components/config_adapter.py builds them).
+
+    service_name: the service's name; GoService is named `<target>-<service_name>`.
+    port: the service's port, for the `port_forward` output.
+    image: the image by digest in this target's registry.
+    go_service, alert_rules: the two components that take the observability
+        stack's endpoints, which exist only once the stack does.
+    observability: ObservabilityStack's args; default None: no stack, no
+        alerts, no ServiceMonitor.
+    signature_verification: SignatureVerification's args; default None: images
+        are not checked at admission.
+    """
+
+    service_name: str
+    port: int
+    image: pulumi.Input[str]
+    go_service: ServiceArgsFor
+    alert_rules: AlertArgsFor
+    observability: ObservabilityStackArgs | None = None
+    signature_verification: SignatureVerificationArgs | None = None
+
+
+def deploy_to_target(target: ClusterTarget, args: DeploymentArgs) -> dict[str, Any]:
     """Admission checks, observability, alerts and the service on `target`; its outputs.
 
-    `environment` is the stack's name (the service reports it as
-    `deployment.environment.name`). The observability stack's `endpoints` go to
-    GoService and AlertRules as they are: no name is restated on either side.
+    The observability stack's `endpoints` go to GoService and AlertRules as they
+    are: no name is restated on either side.
     """
     opts = pulumi.ResourceOptions(provider=target.provider)
     # Installed before the service, whose namespace opts in: its first pod is checked too.
     verification = (
-        SignatureVerification(
-            f"{target.name}-signatures",
-            signature_args(config, target, list(first_party_repositories)),
-            opts,
-        )
-        if config.image.signature_verification.enabled
+        SignatureVerification(f"{target.name}-signatures", args.signature_verification, opts)
+        if args.signature_verification
         else None
     )
     observability = None
-    if config.observability.enabled:
-        observability = ObservabilityStack(
-            f"{target.name}-observability", observability_args(config, target, secrets), opts
-        )
+    if args.observability:
+        observability = ObservabilityStack(f"{target.name}-observability", args.observability, opts)
         AlertRules(
             f"{target.name}-alerts",
-            alert_rules_args(config, observability.endpoints),
+            args.alert_rules(observability.endpoints),
             pulumi.ResourceOptions(provider=target.provider, depends_on=[observability]),
         )
     endpoints = observability.endpoints if observability else None
     service = GoService(
-        f"{target.name}-{config.service.name}",
-        go_service_args(
-            config,
-            target,
-            image=image,
-            environment=environment,
-            observability=endpoints,
-            monitoring_depends_on=[observability] if observability else [],
-        ),
+        f"{target.name}-{args.service_name}",
+        args.go_service(endpoints, [observability] if observability else []),
         pulumi.ResourceOptions(
             provider=target.provider, depends_on=[verification] if verification else []
         ),
     )
-    port = config.service.port
+    port = args.port
     return {
         "cluster": target.cluster_name,
         "region": target.region,
-        "image": image,
+        "image": args.image,
         "namespace": service.namespace,
         "service_url": service.cluster_url,
         "public_url": service.public_url,

@@ -15,7 +15,12 @@ import pulumi
 
 from components import pulumi_internals as sdk
 from components.config import StackConfig, decode_pulumi_config, parse_stack_config
-from components.config_adapter import image_args, target_context
+from components.config_adapter import (
+    deployment_args,
+    image_args,
+    target_context,
+    target_settings,
+)
 from components.deployment import deploy_to_target
 from components.go_image import GoImage
 from components.go_image.metadata import checkout_revision
@@ -64,7 +69,9 @@ def ko_base_image() -> str | None:
 def run() -> None:
     """Config once, the targets, one image for all of them, then per target the rest."""
     config, secrets = load_config()
-    targets = build_targets(config.targets, target_context(config, secrets))
+    targets = build_targets(
+        [target_settings(t) for t in config.targets], target_context(config, secrets)
+    )
 
     image = GoImage(
         config.image.repository,
@@ -77,7 +84,7 @@ def run() -> None:
 
     first_party = [target.registry.repository for target in targets]
     for target in targets:
-        outputs = deploy_to_target(
+        args = deployment_args(
             config,
             target,
             image=image.refs[target.name],
@@ -85,6 +92,7 @@ def run() -> None:
             first_party_repositories=first_party,
             secrets=secrets,
         )
+        outputs = deploy_to_target(target, args)
         pulumi.export(target.name, outputs)
         pulumi.export(f"{target.name}-kubeconfig", target.kubeconfig)
 

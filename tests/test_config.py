@@ -12,8 +12,8 @@ import yaml
 from components.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
 from components.config.loader import decode_pulumi_config
 from components.config.minimums import PROFILE_FLOORS
-from components.config.quantities import mebibytes, millicores, parse_quantity
 from components.config.reference import DOC, render_reference
+from components.quantities import mebibytes, millicores, parse_quantity
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = ("local", "dev", "prod")

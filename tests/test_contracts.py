@@ -8,6 +8,7 @@ in the one place that holds them must keep every one of those seams closed.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import runpy
@@ -212,57 +213,66 @@ def test_environment_is_the_stack_name_not_the_profile() -> None:
     assert "deployment.environment.name=staging" in env["OTEL_RESOURCE_ATTRIBUTES"]
 
 
-WIRING = {
+MAY_SEE_THE_CONFIG = (
+    "components/config/",
     "components/config_adapter.py",
     "components/program.py",
-    "components/deployment.py",
-    "components/driver/__main__.py",
-    "components/driver/stack.py",
-}
-"""The only modules that may see the whole `StackConfig`: the adapter and the wiring
-(the driver reads it to validate a stack and find its pack config before the engine runs)."""
-
-STILL_ON_CONFIG_MODELS = {
-    "components/go_service/spec.py": "ServiceConfig (the workload settings)",
-    "components/go_service/workload.py": "quantities.mebibytes",
-    "components/observability/alertmanager.py": "Receiver",
-    "components/observability/budget.py": "quantities",
-    "components/observability/component.py": "ObservabilityConfig",
-    "components/observability/plan.py": "ObservabilityConfig",
-    "components/targets/factory.py": "TargetConfig (the union it dispatches on)",
-    "components/targets/aws.py": "AwsTarget",
-    "components/targets/azure.py": "AzureTarget",
-    "components/targets/gcp.py": "GcpTarget",
-    "components/targets/existing.py": "ExistingTarget",
-    "components/targets/local.py": "LocalTarget",
-}
-"""Component modules that still take a config submodel as their args (a known gap, listed
-so that it can only shrink): none of them sees the StackConfig."""
+    "components/driver/",
+)
+"""The only modules that may import `components.config`: the config itself, the adapter that
+maps it onto the components' args, the program that reads it once, and the driver (which
+validates a stack and finds its pack config before the engine runs)."""
 
 
-def _config_imports() -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in sorted((REPO / "components").rglob("*.py")):
-        name = str(path.relative_to(REPO))
-        if name.startswith("components/config/"):
-            continue
-        for module in re.findall(
-            r"^\s*from ((?:components)?\.config(?:\.\w+)?) import", path.read_text(), re.M
-        ):
-            found.setdefault(name, set()).add(module)
+def _imported_modules(name: str, source: str) -> set[str]:
+    """Every module the file `name` (repository-relative) imports, relative imports resolved:
+    `from .config import x` in components/deployment.py is `components.config`."""
+    package = list(Path(name).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source, name)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
-def test_only_the_adapter_and_the_wiring_see_the_stack_config() -> None:
-    imports = _config_imports()
-    whole = {
+def _sees_the_config(name: str, source: str) -> bool:
+    return any(
+        module == "components.config" or module.startswith("components.config.")
+        for module in _imported_modules(name, source)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("components/x.py", "from components.config.targets import AwsTarget"),
+        ("components/go_service/x.py", "from ..config import service"),
+        ("components/x.py", "from .config import StackConfig"),
+        ("components/x.py", "from . import config"),
+        ("components/x.py", "import components.config.stack"),
+    ],
+)
+def test_the_import_check_catches_every_spelling(name: str, source: str) -> None:
+    assert _sees_the_config(name, source)
+    assert not _sees_the_config(name, "from components.quantities import mebibytes")
+    assert not _sees_the_config(name, "from components.config_adapter import target_settings")
+
+
+def test_only_the_adapter_and_the_wiring_see_the_config() -> None:
+    """Components take args classes of their own; components/config_adapter.py maps the
+    stack config onto them and is the only component-side module that knows both."""
+    offenders = [
         name
-        for name, modules in imports.items()
-        if modules & {"components.config", "components.config.stack", ".config"}
-    }
-    assert whole <= WIRING, f"StackConfig outside the adapter: {sorted(whole - WIRING)}"
-    others = set(imports) - WIRING
-    assert others <= set(STILL_ON_CONFIG_MODELS), (
-        f"new imports of components.config: {sorted(others - set(STILL_ON_CONFIG_MODELS))}; give"
-        " the component an args class and map it in components/config_adapter.py"
+        for path in sorted((REPO / "components").rglob("*.py"))
+        if not (name := str(path.relative_to(REPO))).startswith(MAY_SEE_THE_CONFIG)
+        and _sees_the_config(name, path.read_text())
+    ]
+    assert offenders == [], (
+        f"components.config imported by {offenders}: give the component an args class of its"
+        " own and map the config onto it in components/config_adapter.py"
     )

@@ -7,7 +7,6 @@ that no longer looks secret.
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from components import pulumi_internals as sdk
 from tests.harness import run_with_mocks
+from tests.sdk_touchpoints import exists, reaching_in
 
 REPO = Path(__file__).resolve().parents[1]
 ADAPTER = REPO / "components" / "pulumi_internals.py"
@@ -28,8 +28,7 @@ PRIVATE = re.compile(
 
 @pytest.mark.parametrize("touchpoint", sdk.TOUCHPOINTS)
 def test_every_touchpoint_exists_in_the_installed_sdk(touchpoint: str) -> None:
-    module, name = touchpoint.rsplit(".", 1)
-    assert hasattr(importlib.import_module(module), name), (
+    assert exists(touchpoint), (
         f"{touchpoint} is gone: adapt components/pulumi_internals.py to the new SDK"
     )
 
@@ -78,12 +77,5 @@ def test_reset_forgets_a_failed_run() -> None:
 
 
 def test_no_other_file_reaches_into_the_sdk_internals() -> None:
-    offenders = []
-    for folder in ("components", "scripts", "tests", "policies"):
-        for path in sorted((REPO / folder).rglob("*.py")):
-            if path in (ADAPTER, Path(__file__)):
-                continue
-            for number, line in enumerate(path.read_text().splitlines(), start=1):
-                if PRIVATE.search(line):
-                    offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    offenders = reaching_in(PRIVATE, (ADAPTER, Path(__file__)))
     assert offenders == [], "use components/pulumi_internals.py instead:\n" + "\n".join(offenders)

@@ -6,8 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from components.quantities import mebibytes, millicores
+
 from .base import DnsLabel, Model
-from .quantities import CpuQuantity, MemoryQuantity, mebibytes, millicores
+from .quantities import CpuQuantity, MemoryQuantity
 
 
 class Resources(Model):

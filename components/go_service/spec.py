@@ -1,5 +1,8 @@
 """What the manifest builders need to know, as one immutable value.
 
+`ServiceSettings` is the service as a workload (ports, replicas, resources,
+shutdown, ...), GoService's own args: components/config_adapter.py fills it
+from `gantry:service`, and its defaults are that key's defaults.
 The builders are pure: the same `ServiceSpec` always gives the same objects.
 Two fields may hold Pulumi Outputs when the component builds the spec (the
 image reference from the build, the identity annotations from the cloud); the
@@ -16,7 +19,6 @@ from typing import Literal
 
 import pulumi
 
-from components.config.service import ServiceConfig
 from components.observability.endpoints import ObservabilityEndpoints
 
 MIN_KUBERNETES_VERSION = "1.32"
@@ -48,15 +50,105 @@ def validate_image_reference(reference: str) -> str:
 
 
 @dataclass(frozen=True)
+class ServiceResources:
+    """Requests and limits of the service's container, as Kubernetes quantities."""
+
+    cpu_request: str = "100m"
+    """CPU the scheduler reserves per pod (default 100m)."""
+    memory_request: str = "64Mi"
+    """Memory the scheduler reserves per pod (default 64Mi)."""
+    cpu_limit: str | None = None
+    """CPU ceiling; default none, since a CPU limit throttles latency."""
+    memory_limit: str = "128Mi"
+    """Memory ceiling (default 128Mi); GOMEMLIMIT is derived from it."""
+
+
+@dataclass(frozen=True)
+class ServiceReplicas:
+    """The HPA's bounds; above one replica a PodDisruptionBudget is created."""
+
+    min: int = 1
+    """Fewest pods (default 1)."""
+    max: int = 3
+    """Most pods (default 3)."""
+
+
+@dataclass(frozen=True)
+class ServiceAutoscaling:
+    """autoscaling/v2 targets."""
+
+    cpu_utilization: int = 70
+    """Target average CPU utilization, percent of the request (default 70)."""
+    requests_per_second: float | None = None
+    """Target requests per second per pod; default none (needs prometheus-adapter)."""
+
+
+@dataclass(frozen=True)
+class ServiceIngress:
+    """The optional public entry, always TLS."""
+
+    enabled: bool = False
+    """Create an Ingress (default no)."""
+    host: str | None = None
+    """Public host name; default none, required when enabled."""
+    class_name: str = "nginx"
+    """IngressClass of the controller (default nginx)."""
+    cluster_issuer: str = "letsencrypt"
+    """cert-manager ClusterIssuer that signs the certificate (default letsencrypt)."""
+    controller_namespace: str = "ingress-nginx"
+    """The controller's namespace, allowed in by the NetworkPolicy (default ingress-nginx)."""
+
+
+@dataclass(frozen=True)
+class ServiceShutdown:
+    """Graceful shutdown: readiness drops, endpoints drain, in-flight requests finish."""
+
+    drain_delay_seconds: int = 5
+    """Seconds between readiness dropping and the server shutting down (default 5)."""
+    timeout_seconds: int = 20
+    """Seconds in-flight requests get after the drain (default 20)."""
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The Go service as a Kubernetes workload, the same on every target."""
+
+    name: str = "hello"
+    """Service name: Kubernetes Service, Prometheus job, image repository (default hello)."""
+    namespace: str = "hello"
+    """Namespace of the service (default hello; never default or kube-*)."""
+    port: int = 8080
+    """HTTP port of the API, probes and /metrics (default 8080)."""
+    replicas: ServiceReplicas = field(default_factory=ServiceReplicas)
+    """Replica bounds (default 1 to 3)."""
+    resources: ServiceResources = field(default_factory=ServiceResources)
+    """Requests and limits (default `ServiceResources()`)."""
+    autoscaling: ServiceAutoscaling = field(default_factory=ServiceAutoscaling)
+    """HPA targets (default 70 % CPU)."""
+    ingress: ServiceIngress = field(default_factory=ServiceIngress)
+    """Public entry (default none)."""
+    shutdown: ServiceShutdown = field(default_factory=ServiceShutdown)
+    """Graceful shutdown timing (default 5 s drain, 20 s timeout)."""
+    log_level: Literal["debug", "info", "warn", "error"] = "info"
+    """LOG_LEVEL of the service (default info)."""
+    trace_sample_ratio: float = 1.0
+    """Share of traces sampled, parent-based (default 1.0)."""
+    needs_kubernetes_api: bool = False
+    """Mount a service-account token (default no: the service never calls the API)."""
+    zone_spread: Literal["preferred", "required"] = "preferred"
+    """Zone spread: required (DoNotSchedule) or preferred (ScheduleAnyway, the default)."""
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """Everything the manifests of one service on one target depend on.
 
-    Required: `service` (the typed config, profile defaults merged),
+    Required: `service` (the workload settings, profile defaults merged),
     `image` (reference with digest), `app_version`, `environment` (the stack
     name, reported as `deployment.environment.name`).
     """
 
-    service: ServiceConfig
+    service: ServiceSettings
     image: pulumi.Input[str]
     app_version: str
     environment: str
@@ -64,13 +156,16 @@ class ServiceSpec:
     """The stack's contract (OTLP endpoint, ServiceMonitor labels, Alloy's pods);
     None (default; the local profile): no ServiceMonitor, no OTLP export."""
     zones: tuple[str, ...] = ()
-    """The target's zones when known; with `zone_spread: required` they set minDomains."""
+    """The target's zones when known (default none); with `zone_spread: required` they set
+    minDomains."""
     service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    """Cloud workload-identity binding for the service account (none: no cloud access)."""
+    """Cloud workload-identity binding for the service account (default none: no cloud access)."""
     pod_labels: Mapping[str, str] = field(default_factory=dict)
-    """Extra pod labels the identity webhook needs (AKS: azure.workload.identity/use)."""
+    """Extra pod labels the identity webhook needs (AKS: azure.workload.identity/use); default
+    none."""
     signature_verification: bool = False
-    """True: the namespace opts in to policy-controller, which admits only signed images."""
+    """True: the namespace opts in to policy-controller, which admits only signed images
+    (default False)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.image, str):

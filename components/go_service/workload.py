@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.config.quantities import mebibytes
+from components.quantities import mebibytes
 
 from .labels import selector_labels, standard_labels
 from .namespace import service_account_name

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from components.config.observability import Receiver
+from .settings import Receiver
 
 NULL_RECEIVER = "null"
 GROUP_BY = ["alertname", "namespace", "severity"]
@@ -54,7 +54,7 @@ def _route(receiver: Receiver) -> dict[str, Any]:
         "matchers": [f'severity=~"{severities}"'],
         "continue": True,
     }
-    if receiver.severities == ["critical"]:
+    if tuple(receiver.severities) == ("critical",):
         route["repeat_interval"] = "1h"
     return route
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.config.quantities import mebibytes, millicores
+from components.quantities import mebibytes, millicores
 
 SMALL_BUDGET_MILLICORES = 2000
 SMALL_BUDGET_MEBIBYTES = 4096

@@ -11,7 +11,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.config.observability import ObservabilityConfig
 from components.generated_password import GeneratedPassword
 from components.targets.base import ClusterTarget
 from components.versions import CHARTS
@@ -23,6 +22,7 @@ from .endpoints import ObservabilityEndpoints, Releases
 from .grafana import datasources
 from .network import stack_policies
 from .plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET, Plan
+from .settings import ObservabilitySettings
 from .values_alloy import alloy_values, alloy_workloads
 from .values_kps import kps_values, kps_workloads
 from .values_loki import loki_base_values, loki_values, loki_workloads
@@ -36,18 +36,18 @@ class ObservabilityStackArgs:
     """Inputs of one ObservabilityStack.
 
     target: the cluster (provider, managed control plane, object storage hooks).
-    config: the stack's `gantry:observability` block.
+    settings: the stack's profile, retention, volumes, chart sources and receivers.
     service: the Go service's Kubernetes Service name (= its Prometheus `job`).
     service_namespace: the namespace the service runs in.
     receiver_secrets: secret config key -> secret Output, for every receiver in
-        `config.receivers` (default: none).
+        `settings.receivers` (default: none).
     nodes: nodes assumed for DaemonSet pods in the requests budget (default 3).
     releases: the charts' Helm release names (default `Releases()`: kps, loki,
         tempo, alloy); every name other components need derives from them.
     """
 
     target: ClusterTarget
-    config: ObservabilityConfig
+    settings: ObservabilitySettings
     service: str
     service_namespace: str
     receiver_secrets: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
@@ -57,16 +57,16 @@ class ObservabilityStackArgs:
     def plan(self) -> Plan:
         storage = self.target.storage
         return Plan(
-            config=self.config,
+            settings=self.settings,
             cluster=self.target.name,
             managed_control_plane=self.target.managed_control_plane,
-            object_storage=self.config.profile == "ha" and storage is not None,
+            object_storage=self.settings.profile == "ha" and storage is not None,
             storage_pod_labels=dict(storage.pod_labels) if storage else {},
             releases=self.releases,
         )
 
 
-def chart_source(chart: str, config: ObservabilityConfig) -> tuple[str, str, str | None]:
+def chart_source(chart: str, settings: ObservabilitySettings) -> tuple[str, str, str | None]:
     """(chart reference, version, HTTP repository or None) from the pin and any override.
 
     An `oci://` repository becomes the chart reference itself (`oci://.../<chart>`);
@@ -75,9 +75,9 @@ def chart_source(chart: str, config: ObservabilityConfig) -> tuple[str, str, str
     Helm engine renders with no network; its version is the directory's.
     """
     pin = CHARTS[chart]
-    override = config.charts.get(chart)  # type: ignore[call-overload]
-    if override is None and config.chart_mirror:
-        return str(Path(config.chart_mirror, f"{pin.chart}-{pin.version}")), pin.version, None
+    override = settings.charts.get(chart)
+    if override is None and settings.chart_mirror:
+        return str(Path(settings.chart_mirror, f"{pin.chart}-{pin.version}")), pin.version, None
     repository = override.repository if override else pin.repository
     version = (override.version if override and override.version else None) or pin.version
     if repository.startswith("oci://"):
@@ -124,7 +124,6 @@ class ObservabilityStack(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gantry:observability:ObservabilityStack", name, None, opts)
         plan = args.plan()
-        cfg = args.config
         target = args.target
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=target.provider)
 
@@ -165,7 +164,9 @@ class ObservabilityStack(pulumi.ComponentResource):
                 name=ALERTMANAGER_CONFIG_SECRET, namespace=plan.namespace
             ),
             type="Opaque",
-            string_data={"alertmanager.yaml": _alertmanager_yaml(name, cfg, args.receiver_secrets)},
+            string_data={
+                "alertmanager.yaml": _alertmanager_yaml(name, args.settings, args.receiver_secrets)
+            },
             opts=ns_opts,
         )
 
@@ -263,7 +264,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions,
     ) -> k8s.helm.v4.Chart:
         """One chart, named `<name>-<release>`, in the stack's namespace."""
-        reference, version, repository = chart_source(chart, plan.config)
+        reference, version, repository = chart_source(chart, plan.settings)
         local = Path(reference).is_absolute() or reference.startswith(".")
         return k8s.helm.v4.Chart(
             f"{name}-{release}",
@@ -278,10 +279,10 @@ class ObservabilityStack(pulumi.ComponentResource):
 
 
 def _alertmanager_yaml(
-    name: str, config: ObservabilityConfig, secrets: Mapping[str, pulumi.Output[str]]
+    name: str, settings: ObservabilitySettings, secrets: Mapping[str, pulumi.Output[str]]
 ) -> pulumi.Output[str]:
     """alertmanager.yaml as a secret Output: it embeds the receivers' URLs and keys."""
-    receivers = list(config.receivers)
+    receivers = list(settings.receivers)
     keys = sorted({r.secret for r in receivers})
     missing = [k for k in keys if k not in secrets]
     if missing:

@@ -1,6 +1,6 @@
 """Everything the value builders need to know about one target, as plain data.
 
-The component turns a ClusterTarget and the ObservabilityConfig into a
+The component turns a ClusterTarget and its `ObservabilitySettings` into a
 `Plan`; the value builders are pure functions of it, so that they are tested
 without Pulumi and never see a cloud's name.
 """
@@ -10,17 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
-
-from components.config.observability import ObservabilityConfig
 
 from .endpoints import OTLP_GRPC_PORT, ObservabilityEndpoints, Releases, endpoints_for
+from .settings import ObservabilitySettings, Profile
 
 # Names of Kubernetes Secret objects, not secret values.
 GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105
 ALERTMANAGER_CONFIG_SECRET = "alertmanager-gantry"  # noqa: S105
-
-Profile = Literal["small", "ha"]
 
 _UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7, "y": 24 * 365}
 
@@ -43,6 +39,7 @@ def go_duration(duration: str) -> str:
 class Plan:
     """One target's observability stack, decided before any resource exists.
 
+    settings: the stack's settings (profile, retention, volumes, charts, receivers).
     cluster: the target's name; Prometheus' external label `cluster`.
     managed_control_plane: the cloud hides scheduler/controller-manager/etcd metrics.
     object_storage: Loki and Tempo keep data in the target's bucket (ha profile).
@@ -50,7 +47,7 @@ class Plan:
     releases: the charts' release names, from which every Service name derives.
     """
 
-    config: ObservabilityConfig
+    settings: ObservabilitySettings
     cluster: str
     managed_control_plane: bool
     object_storage: bool
@@ -59,21 +56,21 @@ class Plan:
 
     @property
     def profile(self) -> Profile:
-        return self.config.profile
+        return self.settings.profile
 
     @property
     def ha(self) -> bool:
-        return self.config.profile == "ha"
+        return self.settings.profile == "ha"
 
     @property
     def namespace(self) -> str:
-        return self.config.namespace
+        return self.settings.namespace
 
     @property
     def node_exporter_namespace(self) -> str:
         """node-exporter needs host namespaces and hostPath: it gets a namespace of its own,
         so that the stack's namespace can enforce the restricted Pod Security Standard."""
-        return f"{self.config.namespace}-node"
+        return f"{self.settings.namespace}-node"
 
     def service_url(self, service: str, port: int) -> str:
         return f"http://{service}.{self.namespace}.svc:{port}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plan import Profile
+from .settings import Profile
 
 
 def resources(cpu: str, memory: str, memory_limit: str) -> dict[str, Any]:

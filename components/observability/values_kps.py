@@ -61,7 +61,7 @@ def _pvc(size_: str, storage_class: str | None) -> dict[str, Any]:
 
 
 def _prometheus(plan: Plan) -> dict[str, Any]:
-    cfg = plan.config
+    cfg = plan.settings
     spec: dict[str, Any] = {
         "replicas": replicas("prometheus", plan.profile),
         "retention": cfg.retention.metrics,
@@ -105,7 +105,7 @@ def _zone_spread(app: str) -> dict[str, Any]:
 
 
 def _alertmanager(plan: Plan) -> dict[str, Any]:
-    cfg = plan.config
+    cfg = plan.settings
     return {
         "podDisruptionBudget": {"enabled": plan.ha, "minAvailable": 2 if plan.ha else 1},
         "alertmanagerSpec": {
@@ -126,7 +126,7 @@ def _alertmanager(plan: Plan) -> dict[str, Any]:
 
 
 def _grafana(plan: Plan) -> dict[str, Any]:
-    cfg = plan.config
+    cfg = plan.settings
     values: dict[str, Any] = {
         "enabled": True,
         "replicas": replicas("grafana", plan.profile),

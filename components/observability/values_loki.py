@@ -57,7 +57,7 @@ def loki_base_values(
     plan: Plan, store: str, service_account_annotations: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Our values for a given store type, before the cloud's fragment is merged."""
-    cfg = plan.config
+    cfg = plan.settings
     n = replicas("loki", plan.profile) if plan.object_storage else 1
     persistence: dict[str, Any] = {"enabled": cfg.storage.persistent, "size": cfg.storage.loki}
     if cfg.storage.storage_class:

@@ -51,7 +51,7 @@ def tempo_base_values(
     plan: Plan, service_account_annotations: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Our values, before the cloud's fragment is merged."""
-    cfg = plan.config
+    cfg = plan.settings
     persistence: dict[str, Any] = {"enabled": cfg.storage.persistent, "size": cfg.storage.tempo}
     if cfg.storage.storage_class:
         persistence["storageClassName"] = cfg.storage.storage_class

@@ -17,13 +17,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.config.targets import AwsTarget, NodePoolConfig
-
 from . import aws_documents as docs
 from . import storage_values
 from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
 from .kubeconfig import eks_kubeconfig
+from .settings import AwsSettings, NodePool
 
 ZONES = 3
 LOG_RETENTION_DAYS = 90
@@ -34,9 +33,9 @@ CACHE_TAG_FILTER = "cache-*"
 
 @dataclass(frozen=True)
 class AwsClusterArgs:
-    """`config`: the target's stack config. `context`: service name, ha flag, namespaces."""
+    """`settings`: the target's own settings. `context`: service name, ha flag, namespaces."""
 
-    config: AwsTarget
+    settings: AwsSettings
     context: TargetContext = field(default_factory=TargetContext)
 
 
@@ -55,7 +54,7 @@ class AwsCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gantry:targets:AwsCluster", name, None, opts)
         self._name = name
-        self._cfg = args.config
+        self._cfg = args.settings
         self._ctx = args.context
         self._provider = aws.Provider(
             f"{name}-aws",
@@ -282,7 +281,7 @@ class AwsCluster(pulumi.ComponentResource):
         ]
         return role, attachments
 
-    def _node_group(self, pool: NodePoolConfig) -> aws.eks.NodeGroup:
+    def _node_group(self, pool: NodePool) -> aws.eks.NodeGroup:
         """One managed node group per architecture; IMDSv2 only, hop limit 1 (no IMDS from pods)."""
         name = f"{self._name}-{pool.name}"
         role, attachments = self._node_roles
@@ -482,7 +481,7 @@ class AwsCluster(pulumi.ComponentResource):
 
 
 def build(
-    config: AwsTarget, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: AwsSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Factory entry point: one AwsCluster named after the target."""
-    return AwsCluster(config.name, AwsClusterArgs(config=config, context=context), opts).target
+    return AwsCluster(settings.name, AwsClusterArgs(settings, context), opts).target

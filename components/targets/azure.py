@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -19,12 +20,11 @@ import pulumi_azure_native as azure
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.config.targets import AzureTarget, NodePoolConfig
-
 from . import storage_values
 from .acr_login import ACR_TOKEN_USER, TokenExchange, exchange_token
 from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
+from .settings import AzureSettings, NodePool
 
 ROLE_ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 ROLE_ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec"
@@ -47,7 +47,7 @@ def role_definition(subscription_id: str, role: str) -> str:
 
 
 def agent_pool_profiles(
-    pools: list[NodePoolConfig],
+    pools: Sequence[NodePool],
 ) -> list[azure.containerservice.ManagedClusterAgentPoolProfileArgsDict]:
     """Autoscaled, zone-spread pools; the first amd64 pool is the System pool."""
     system = next((p.name for p in pools if p.arch == "amd64"), pools[0].name)
@@ -75,11 +75,11 @@ def agent_pool_profiles(
 
 @dataclass(frozen=True)
 class AzureClusterArgs:
-    """`config`: the target's stack config. `context`: service name, ha flag, namespaces.
+    """`settings`: the target's own settings. `context`: service name, ha flag, namespaces.
     `token_exchange`: turns an Entra token into an ACR token (default: the ACR
     /oauth2/exchange endpoint; tests inject one)."""
 
-    config: AzureTarget
+    settings: AzureSettings
     context: TargetContext = field(default_factory=TargetContext)
     token_exchange: TokenExchange = exchange_token
 
@@ -97,7 +97,7 @@ class AzureCluster(pulumi.ComponentResource):
         self, name: str, args: AzureClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gantry:targets:AzureCluster", name, None, opts)
-        self._name, self._cfg, self._ctx = name, args.config, args.context
+        self._name, self._cfg, self._ctx = name, args.settings, args.context
         cfg = self._cfg
         self._provider = azure.Provider(
             f"{name}-azure", location=cfg.location, opts=pulumi.ResourceOptions(parent=self)
@@ -377,7 +377,7 @@ class AzureCluster(pulumi.ComponentResource):
 
 
 def build(
-    config: AzureTarget, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: AzureSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Factory entry point: one AzureCluster named after the target."""
-    return AzureCluster(config.name, AzureClusterArgs(config=config, context=context), opts).target
+    return AzureCluster(settings.name, AzureClusterArgs(settings, context), opts).target

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.targets import ExistingTarget, RegistryCredentials
-
 from .base import ClusterTarget, RegistryEndpoint
 from .context import TargetContext
+from .settings import ExistingRegistry, ExistingSettings
 
 
 def registry_endpoint(
-    registry: RegistryCredentials, service: str, password: pulumi.Output[str] | None
+    registry: ExistingRegistry, service: str, password: pulumi.Output[str] | None
 ) -> RegistryEndpoint:
     """`address` may carry a path (ghcr.io/org): the repository is `<address>/<service>`."""
     server = registry.address.split("/", 1)[0]
@@ -35,9 +34,9 @@ def registry_endpoint(
 
 @dataclass(frozen=True)
 class ExistingClusterArgs:
-    """`config`: the target's stack config; `context` carries the secret Outputs it names."""
+    """`settings`: the target's own settings; `context` carries the secret Outputs it names."""
 
-    config: ExistingTarget
+    settings: ExistingSettings
     context: TargetContext = field(default_factory=TargetContext)
 
 
@@ -54,7 +53,7 @@ class ExistingCluster(pulumi.ComponentResource):
         self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gantry:targets:ExistingCluster", name, None, opts)
-        cfg = args.config
+        cfg = args.settings
         kubeconfig = args.context.secret(cfg.kubeconfig_secret)
         password = (
             args.context.secret(cfg.registry.password_secret)
@@ -89,9 +88,7 @@ class ExistingCluster(pulumi.ComponentResource):
 
 
 def build(
-    config: ExistingTarget, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: ExistingSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Factory entry point: one ExistingCluster named after the target."""
-    return ExistingCluster(
-        config.name, ExistingClusterArgs(config=config, context=context), opts
-    ).target
+    return ExistingCluster(settings.name, ExistingClusterArgs(settings, context), opts).target

@@ -1,9 +1,10 @@
-"""Build every configured target, importing each cloud's module only when used.
+"""Build every target, importing each cloud's module only when a target uses it.
 
 A stack with only `local` or `existing` targets never imports pulumi_aws,
 pulumi_gcp or pulumi_azure_native: they are large, and a laptop or CI run
-should not need them. Each target module exposes
-`build(config, context, opts) -> ClusterTarget`.
+should not need them. Each target kind has a settings class
+(`components/targets/settings.py`, SDK-free) and a module exposing
+`build(settings, context, opts) -> ClusterTarget`.
 """
 
 from __future__ import annotations
@@ -14,43 +15,49 @@ from typing import Protocol, cast
 
 import pulumi
 
-from components.config.targets import TargetConfig
-
 from .base import ClusterTarget
 from .context import TargetContext
+from .settings import (
+    AwsSettings,
+    AzureSettings,
+    ExistingSettings,
+    GcpSettings,
+    LocalSettings,
+    TargetSettings,
+)
 
-MODULES: Mapping[str, str] = {
-    "local": "components.targets.local",
-    "existing": "components.targets.existing",
-    "aws": "components.targets.aws",
-    "gcp": "components.targets.gcp",
-    "azure": "components.targets.azure",
+MODULES: Mapping[type[TargetSettings], str] = {
+    LocalSettings: "components.targets.local",
+    ExistingSettings: "components.targets.existing",
+    AwsSettings: "components.targets.aws",
+    GcpSettings: "components.targets.gcp",
+    AzureSettings: "components.targets.azure",
 }
-"""cloud (the config discriminator) -> module with a `build` function; a new cloud is one line."""
+"""Settings class -> module with a `build` function; a new cloud is one line."""
 
 
 class _Build(Protocol):
     def __call__(
         self,
-        config: TargetConfig,
+        settings: TargetSettings,
         context: TargetContext,
         opts: pulumi.ResourceOptions | None = None,
     ) -> ClusterTarget: ...
 
 
 def build_target(
-    target: TargetConfig, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: TargetSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Import the target's cloud module now (and only now) and build it."""
-    module = importlib.import_module(MODULES[target.cloud])
+    module = importlib.import_module(MODULES[type(settings)])
     build = cast(_Build, module.build)
-    return build(target, context, opts)
+    return build(settings, context, opts)
 
 
 def build_targets(
-    targets: Sequence[TargetConfig],
+    targets: Sequence[TargetSettings],
     context: TargetContext,
     opts: pulumi.ResourceOptions | None = None,
 ) -> list[ClusterTarget]:
-    """One ClusterTarget per configured target, in config order."""
+    """One ClusterTarget per target, in the given (config) order."""
     return [build_target(target, context, opts) for target in targets]

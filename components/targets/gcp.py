@@ -14,12 +14,11 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.config.targets import GcpTarget, NodePoolConfig
-
 from . import storage_values
 from .base import ClusterTarget, IdentityBindings, ObjectStorage, RegistryEndpoint
 from .context import TargetContext
 from .kubeconfig import gke_kubeconfig
+from .settings import GcpSettings, NodePool
 
 NODE_ROLES = (
     "roles/logging.logWriter",
@@ -67,9 +66,9 @@ def account_id(target: str, purpose: str) -> str:
 
 @dataclass(frozen=True)
 class GcpClusterArgs:
-    """`config`: the target's stack config. `context`: service name, ha flag, namespaces."""
+    """`settings`: the target's own settings. `context`: service name, ha flag, namespaces."""
 
-    config: GcpTarget
+    settings: GcpSettings
     context: TargetContext = field(default_factory=TargetContext)
 
 
@@ -86,7 +85,7 @@ class GcpCluster(pulumi.ComponentResource):
         self, name: str, args: GcpClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gantry:targets:GcpCluster", name, None, opts)
-        self._name, self._cfg, self._ctx = name, args.config, args.context
+        self._name, self._cfg, self._ctx = name, args.settings, args.context
         cfg = self._cfg
         self._provider = gcp.Provider(
             f"{name}-gcp",
@@ -277,7 +276,7 @@ class GcpCluster(pulumi.ComponentResource):
             ),
         )
 
-    def _node_pool(self, pool: NodePoolConfig) -> gcp.container.NodePool:
+    def _node_pool(self, pool: NodePool) -> gcp.container.NodePool:
         """Regional autoscaled pool; GKE taints arm64 (t2a) nodes `kubernetes.io/arch=arm64`."""
         return gcp.container.NodePool(
             f"{self._name}-{pool.name}",
@@ -426,7 +425,7 @@ class GcpCluster(pulumi.ComponentResource):
 
 
 def build(
-    config: GcpTarget, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: GcpSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Factory entry point: one GcpCluster named after the target."""
-    return GcpCluster(config.name, GcpClusterArgs(config=config, context=context), opts).target
+    return GcpCluster(settings.name, GcpClusterArgs(settings, context), opts).target

@@ -16,10 +16,9 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.config.targets import LocalTarget
-
 from .base import ClusterTarget, RegistryEndpoint
 from .context import TargetContext
+from .settings import LocalSettings
 
 CLUSTER_KUBECONFIG = Path("cluster", "kubeconfig")
 
@@ -33,7 +32,7 @@ def local_control_plane_kubeconfig(env: Mapping[str, str] | None = None) -> Path
     return Path(cache) / CLUSTER_KUBECONFIG
 
 
-def kubeconfig_path(config: LocalTarget, env: Mapping[str, str] | None = None) -> Path:
+def kubeconfig_path(config: LocalSettings, env: Mapping[str, str] | None = None) -> Path:
     """The kubeconfig the config names, or the local control plane's; it must exist."""
     path = (
         Path(config.kubeconfig).expanduser()
@@ -53,10 +52,10 @@ def kubeconfig_path(config: LocalTarget, env: Mapping[str, str] | None = None) -
 
 @dataclass(frozen=True)
 class LocalClusterArgs:
-    """`config`: the target's stack config. `context`: service name etc.
+    """`settings`: the target's own settings. `context`: service name etc.
     `env`: where the local control plane's kubeconfig is looked up (default os.environ)."""
 
-    config: LocalTarget
+    settings: LocalSettings
     context: TargetContext = field(default_factory=TargetContext)
     env: Mapping[str, str] | None = None
 
@@ -74,7 +73,7 @@ class LocalCluster(pulumi.ComponentResource):
         self, name: str, args: LocalClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gantry:targets:LocalCluster", name, None, opts)
-        cfg = args.config
+        cfg = args.settings
         mode = cfg.mode
         if mode == "render":
             kubeconfig = pulumi.Output.secret("")
@@ -123,7 +122,7 @@ class LocalCluster(pulumi.ComponentResource):
 
 
 def build(
-    config: LocalTarget, context: TargetContext, opts: pulumi.ResourceOptions | None = None
+    settings: LocalSettings, context: TargetContext, opts: pulumi.ResourceOptions | None = None
 ) -> ClusterTarget:
     """Factory entry point: one LocalCluster named after the target."""
-    return LocalCluster(config.name, LocalClusterArgs(config=config, context=context), opts).target
+    return LocalCluster(settings.name, LocalClusterArgs(settings, context), opts).target

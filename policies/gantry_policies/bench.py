@@ -21,19 +21,18 @@ from google.protobuf import (  # type: ignore[import-untyped]  # protobuf ships 
 )
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.policy import PolicyResource, _NotApplicableError
-from pulumi_policy.proxy import unknown_checking_proxy
 
 from .catalog import POLICIES
 from .config import CONFIG_DIR
 from .rule import DeferredToUpdateError
+from .sdk_internals import NotApplicableError, deserialize_properties, unknown_checking_proxy
 
 _POD: dict[str, Any] = {
     "metadata": {"labels": {"app": "x", "helm.sh/chart": "c-1"}},
@@ -232,7 +231,7 @@ def measure(objects: int = 3000, stack: str = "prod", shape: str = "stress") -> 
         ]
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         for policy, args in calls:
-            with contextlib.suppress(DeferredToUpdateError, _NotApplicableError):
+            with contextlib.suppress(DeferredToUpdateError, NotApplicableError):
                 policy.validate(args, report)
         cpu += time.process_time() - cpu_start
         wall += time.perf_counter() - wall_start

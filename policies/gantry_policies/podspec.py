@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, _DictProxy, _ListProxy
-
+from .sdk_internals import PROXY_TARGET, UNKNOWN_STRING_VALUE, DictProxy, ListProxy
 from .values import UNKNOWN, Path, child, dotted, get, plain, unknown_paths
 
 # Pulumi type token -> (path to the pod metadata, path to the pod spec); engine camelCase props.
@@ -53,13 +52,11 @@ class PodTemplate:
         return dotted((*self.spec_path[:-1], *path))
 
 
-def _json_default(node: object) -> object:
+def _json_default(node: Any) -> object:
     """Unwrap pulumi-policy's proxies for the C JSON encoder (it recurses into the result)."""
     kind = type(node)
-    if kind is _DictProxy:
-        return node._DictProxy__target  # type: ignore[attr-defined]  # the proxy's own dict
-    if kind is _ListProxy:
-        return node._ListProxy__target  # type: ignore[attr-defined]  # the proxy's own list
+    if kind is DictProxy or kind is ListProxy:
+        return node[PROXY_TARGET]  # the proxy's own dict or list
     if node is UNKNOWN:
         return UNKNOWN_STRING_VALUE
     if isinstance(node, Mapping):

@@ -23,8 +23,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
+from .sdk_internals import UnknownValueError
 from .settings import COMMON_KEYS, CONFIG_SCHEMA, Settings, from_config
 from .values import UNKNOWN, Path, dotted, get, plain
 

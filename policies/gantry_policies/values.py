@@ -12,30 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from pulumi_policy.proxy import (  # the proxies are private, pinned with pulumi-policy==1.21.0
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-    _DictProxy,
-    _ListProxy,
-)
+from .sdk_internals import PROXY_TARGET, UNKNOWN_SENTINELS, DictProxy, ListProxy, UnknownValueError
 
-_SENTINELS: Final = frozenset(
-    {
-        UNKNOWN_ARCHIVE_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-        UNKNOWN_STRING_VALUE,
-    }
-)
+_SENTINELS: Final = UNKNOWN_SENTINELS
 
 Path = tuple[str | int, ...]
 
@@ -67,8 +46,8 @@ def child(node: Any, key: str | int) -> Any:
     if node is None or node is UNKNOWN:
         return node
     kind = type(node)
-    if kind is _DictProxy or kind is _ListProxy:
-        node = node["__target"]
+    if kind is DictProxy or kind is ListProxy:
+        node = node[PROXY_TARGET]
         kind = type(node)
     if kind is dict:
         value = node.get(key)
@@ -106,10 +85,10 @@ def plain(node: Any) -> Any:
     unknown check we do here anyway): policy time matters on a 3,000-object stack.
     """
     kind = type(node)
-    if kind is _DictProxy:
-        node, kind = node["__target"], dict
-    elif kind is _ListProxy:
-        node, kind = node["__target"], list
+    if kind is DictProxy:
+        node, kind = node[PROXY_TARGET], dict
+    elif kind is ListProxy:
+        node, kind = node[PROXY_TARGET], list
     if kind is dict:
         return {k: plain(v) for k, v in node.items()}
     if kind is list:

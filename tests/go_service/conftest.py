@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.config.service import ServiceConfig
-from components.config_adapter import planned_endpoints
+from components.config_adapter import planned_endpoints, service_settings
 from components.config_adapter import service_spec as adapter_spec
 from components.go_service.spec import ServiceSpec
 from components.observability.endpoints import endpoints_for
@@ -31,10 +31,10 @@ def stack_spec(stack: str, **changes: Any) -> ServiceSpec:
 
 
 def service_spec(service: dict[str, Any] | None = None, **changes: Any) -> ServiceSpec:
-    """A spec from a ServiceConfig built from `service` (defaults otherwise), with an
+    """A spec from `gantry:service` given as `service` (defaults otherwise), with an
     observability stack in `observability`."""
     base = ServiceSpec(
-        service=ServiceConfig.model_validate(service or {}),
+        service=service_settings(ServiceConfig.model_validate(service or {})),
         image=IMAGE,
         app_version="1.2.3",
         environment="test",

@@ -20,12 +20,12 @@ import pytest
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
 )
-from pulumi_policy.policy import PolicyResource
 
 from tests.harness import unwrap
 

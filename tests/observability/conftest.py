@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.config.observability import ObservabilityConfig
+from components.config_adapter import observability_settings
 from components.observability.plan import Plan
 
 PlanFactory = Callable[..., Plan]
@@ -28,7 +29,7 @@ def make_plan() -> PlanFactory:
     ) -> Plan:
         cfg = ObservabilityConfig.model_validate({"profile": profile, **config})
         return Plan(
-            config=cfg,
+            settings=observability_settings(cfg),
             cluster=cluster,
             managed_control_plane=managed,
             object_storage=profile == "ha" if object_storage is None else object_storage,

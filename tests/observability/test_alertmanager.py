@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.config.observability import Receiver
 from components.observability.alertmanager import alertmanager_config, render
+from components.observability.settings import Receiver
 
 SLACK = Receiver(
-    name="prod-slack", type="slack", secret="slackUrl", channel="#alerts", severities=["warning"]
+    name="prod-slack", type="slack", secret="slackUrl", channel="#alerts", severities=("warning",)
 )
-PAGER = Receiver(name="prod-pd", type="pagerduty", secret="pdKey", severities=["critical"])
+PAGER = Receiver(name="prod-pd", type="pagerduty", secret="pdKey", severities=("critical",))
 HOOK = Receiver(name="hook", type="webhook", secret="hookUrl")
 SECRETS = {
     "slackUrl": "https://hooks.slack.example/services/T0/B0/abc",

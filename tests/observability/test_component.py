@@ -12,7 +12,7 @@ import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
 from components.config.observability import ObservabilityConfig
-from components.config_adapter import observability_args
+from components.config_adapter import observability_args, observability_settings
 from components.observability.budget import SMALL_BUDGET_MEBIBYTES, SMALL_BUDGET_MILLICORES
 from components.observability.component import ObservabilityStack, ObservabilityStackArgs
 from components.targets import storage_values
@@ -97,7 +97,7 @@ def _run(
                 target=_target(
                     provider, managed=managed, storage=_s3_storage() if storage else None
                 ),
-                config=config,
+                settings=observability_settings(config),
                 service="hello",
                 service_namespace="hello",
                 receiver_secrets=secrets,
@@ -300,7 +300,7 @@ def test_args_from_the_committed_prod_stack_config() -> None:
         )
         assert set(args.receiver_secrets) == {"prodPagerdutyRoutingKey", "prodSlackWebhookUrl"}
         assert args.service == stack.service.name
-        assert args.config.profile == "ha"
+        assert args.settings.profile == "ha"
         ObservabilityStack("obs", args)
 
     rec = run_with_mocks(program, fakes=FAKES)

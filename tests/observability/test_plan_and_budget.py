@@ -8,6 +8,7 @@ import pytest
 
 from components.config import parse_stack_config
 from components.config.observability import ObservabilityConfig
+from components.config_adapter import observability_settings
 from components.observability.budget import (
     SMALL_BUDGET_MEBIBYTES,
     SMALL_BUDGET_MILLICORES,
@@ -17,6 +18,7 @@ from components.observability.budget import (
 )
 from components.observability.component import chart_source, stack_footprint
 from components.observability.plan import go_duration
+from components.observability.settings import ChartSource, ObservabilitySettings
 from components.observability.values_loki import loki_base_values, loki_workloads
 from components.program import with_chart_mirror
 from components.versions import CHARTS
@@ -110,19 +112,21 @@ def test_container_requests_needs_cpu_and_memory() -> None:
 
 
 def test_chart_source_defaults_to_the_pin() -> None:
-    cfg = ObservabilityConfig()
+    cfg = ObservabilitySettings()
     pin = CHARTS["loki"]
     assert chart_source("loki", cfg) == ("loki", pin.version, pin.repository)
 
 
 def test_chart_source_mirror_and_oci_override() -> None:
-    cfg = ObservabilityConfig.model_validate(
-        {
-            "charts": {
-                "kube-prometheus-stack": {"repository": "oci://registry.example/charts/"},
-                "tempo": {"repository": "https://mirror.example/helm", "version": "2.2.5"},
+    cfg = observability_settings(
+        ObservabilityConfig.model_validate(
+            {
+                "charts": {
+                    "kube-prometheus-stack": {"repository": "oci://registry.example/charts/"},
+                    "tempo": {"repository": "https://mirror.example/helm", "version": "2.2.5"},
+                }
             }
-        }
+        )
     )
     kps_version = CHARTS["kube-prometheus-stack"].version
     assert chart_source("kube-prometheus-stack", cfg) == (
@@ -134,8 +138,8 @@ def test_chart_source_mirror_and_oci_override() -> None:
 
 
 def test_a_chart_mirror_names_the_unpacked_chart_directory() -> None:
-    cfg = ObservabilityConfig.model_validate(
-        {"chart_mirror": "/srv/charts", "charts": {"tempo": {"repository": "oci://r.example/c"}}}
+    cfg = ObservabilitySettings(
+        chart_mirror="/srv/charts", charts={"tempo": ChartSource(repository="oci://r.example/c")}
     )
     pin = CHARTS["loki"]
     assert chart_source("loki", cfg) == (f"/srv/charts/loki-{pin.version}", pin.version, None)

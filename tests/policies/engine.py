@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gantry_policies
+from gantry_policies.sdk_internals import PolicyAnalyzerServicer
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 _LEVELS = {
     "advisory": proto.ADVISORY,
@@ -68,7 +68,7 @@ class Engine:
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self.policies = {p.name: p for p in gantry_policies.POLICIES}
-        self._servicer = _PolicyAnalyzerServicer(
+        self._servicer = PolicyAnalyzerServicer(
             "gantry",
             "0.0.1",
             gantry_policies.POLICIES,

@@ -9,15 +9,14 @@ from typing import Any
 import gantry_policies
 from gantry_policies.bench import engine_props
 from gantry_policies.rule import DeferredToUpdateError
+from gantry_policies.sdk_internals import NotApplicableError, unknown_checking_proxy
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResourceOptions,
     ResourceValidationArgs,
 )
-from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import unknown_checking_proxy
 
-__all__ = ["DeferredToUpdateError", "_NotApplicableError", "run", "wrap_pod"]
+__all__ = ["DeferredToUpdateError", "NotApplicableError", "run", "wrap_pod"]
 
 POD_TYPES = {
     "Pod": "kubernetes:core/v1:Pod",
@@ -69,7 +68,7 @@ def run(
     name: str = "res",
 ) -> list[str]:
     """Validate one resource; the reported messages (may raise DeferredToUpdateError or
-    _NotApplicableError)."""
+    NotApplicableError)."""
     found: list[str] = []
     pol = policy(policy_name)
     args = ResourceValidationArgs(

@@ -7,8 +7,8 @@ import copy
 from cases import workload
 from gantry_policies import bench
 from gantry_policies.podspec import pod_template
+from gantry_policies.sdk_internals import unknown_checking_proxy
 from helpers import POD_TYPES
-from pulumi_policy.proxy import unknown_checking_proxy
 
 
 def test_benchmark_measures_every_resource() -> None:

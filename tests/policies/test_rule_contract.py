@@ -14,10 +14,10 @@ from cluster_cases import RESOURCE_CASES, ResourceCase
 from engine import Engine, Result
 from gantry_policies import RULES
 from gantry_policies.config import pack_config
+from gantry_policies.sdk_internals import UNKNOWN_STRING_VALUE
 from gantry_policies.settings import SettingsError, parse
 from helpers import POD_TYPES, policy
 from pulumi_policy import EnforcementLevel
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 from stack_cases import STACK_CASES, StackCase
 
 U = UNKNOWN_STRING_VALUE

@@ -26,18 +26,18 @@ from gantry_policies.bench import engine_props
 from gantry_policies.images import matches_repository, parse_image
 from gantry_policies.podspec import containers, pod_template
 from gantry_policies.rule import DeferredToUpdateError
+from gantry_policies.sdk_internals import NotApplicableError, unknown_checking_proxy
 from harness import Recording, Registered, unwrap
 from helpers import _opts
 from pulumi.runtime.mocks import MockResourceArgs
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import PolicyResource, _NotApplicableError
-from pulumi_policy.proxy import unknown_checking_proxy
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
 STACKS = ("local", "dev", "prod")
@@ -148,7 +148,7 @@ def _violations(stack: str) -> Iterator[tuple[str, str, str, EnforcementLevel]]:
                 )
                 try:
                     policy.validate(args, report)
-                except _NotApplicableError:
+                except NotApplicableError:
                     continue
                 except DeferredToUpdateError as deferred:
                     report(f"deferred: {deferred.message}", r.urn)

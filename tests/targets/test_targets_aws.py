@@ -10,9 +10,11 @@ import pytest
 
 from components import pulumi_internals as sdk
 from components.config.targets import AwsTarget
+from components.config_adapter import target_settings
 from components.targets.aws import AwsCluster, AwsClusterArgs
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
+from components.targets.settings import AwsSettings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import AWS_CALLS, AWS_FAKES
 
@@ -34,22 +36,26 @@ POOLS = [
 ]
 
 
-def _config(**overrides: Any) -> AwsTarget:
+def _config(**overrides: Any) -> AwsSettings:
     base: dict[str, Any] = {
         "cloud": "aws",
         "name": "aws-prod",
         "region": "us-east-1",
         "node_pools": POOLS,
     }
-    return AwsTarget.model_validate({**base, **overrides})
+    settings = target_settings(AwsTarget.model_validate({**base, **overrides}))
+    assert isinstance(settings, AwsSettings)
+    return settings
 
 
-def _run(config: AwsTarget, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
+def _run(config: AwsSettings, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
     built: list[ClusterTarget] = []
 
     def program() -> None:
         context = TargetContext(service="hello", object_storage=ha)
-        built.append(AwsCluster(config.name, AwsClusterArgs(config=config, context=context)).target)
+        built.append(
+            AwsCluster(config.name, AwsClusterArgs(settings=config, context=context)).target
+        )
 
     return run_with_mocks(program, fakes=AWS_FAKES, call_fakes=AWS_CALLS), built
 
@@ -249,7 +255,7 @@ def test_registry_endpoint_values_resolve() -> None:
     def program() -> None:
 
         cfg = _config()
-        target = AwsCluster(cfg.name, AwsClusterArgs(config=cfg)).target
+        target = AwsCluster(cfg.name, AwsClusterArgs(settings=cfg)).target
         reg = target.registry
         assert reg.password is not None
         seen["secret"] = reg.password.is_secret()
@@ -344,7 +350,8 @@ def test_ha_object_storage_values_and_annotations() -> None:
 
     def program() -> None:
         target = AwsCluster(
-            "aws-prod", AwsClusterArgs(config=_config(), context=TargetContext(object_storage=True))
+            "aws-prod",
+            AwsClusterArgs(settings=_config(), context=TargetContext(object_storage=True)),
         ).target
         storage = target.storage
         assert storage is not None

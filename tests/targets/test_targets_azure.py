@@ -11,6 +11,7 @@ import pytest
 
 from components import pulumi_internals as sdk
 from components.config.targets import AzureTarget
+from components.config_adapter import target_settings
 from components.targets.acr_login import ACR_TOKEN_USER, exchange_token
 from components.targets.azure import (
     AzureCluster,
@@ -20,6 +21,7 @@ from components.targets.azure import (
 )
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
+from components.targets.settings import AzureSettings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import AZURE_CALLS, AZURE_FAKES, DEPLOYER, SUBSCRIPTION, TENANT
 
@@ -48,7 +50,7 @@ def _fake_exchange(server: str, tenant: str, token: str) -> str:
     return f"acr-refresh-token-for-{server}"
 
 
-def _config(**overrides: Any) -> AzureTarget:
+def _config(**overrides: Any) -> AzureSettings:
     base: dict[str, Any] = {
         "cloud": "azure",
         "name": "azure-prod",
@@ -57,15 +59,17 @@ def _config(**overrides: Any) -> AzureTarget:
         "api_authorized_cidrs": ["10.70.0.0/24"],
         "node_pools": POOLS,
     }
-    return AzureTarget.model_validate({**base, **overrides})
+    settings = target_settings(AzureTarget.model_validate({**base, **overrides}))
+    assert isinstance(settings, AzureSettings)
+    return settings
 
 
-def _run(config: AzureTarget, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
+def _run(config: AzureSettings, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
     built: list[ClusterTarget] = []
 
     def program() -> None:
         args = AzureClusterArgs(
-            config=config, context=TargetContext(object_storage=ha), token_exchange=_fake_exchange
+            settings=config, context=TargetContext(object_storage=ha), token_exchange=_fake_exchange
         )
         built.append(AzureCluster(config.name, args).target)
 
@@ -170,7 +174,7 @@ def test_push_password_is_an_exchanged_acr_token_kept_secret() -> None:
     EXCHANGES.clear()
 
     def program() -> None:
-        args = AzureClusterArgs(config=_config(), token_exchange=_fake_exchange)
+        args = AzureClusterArgs(settings=_config(), token_exchange=_fake_exchange)
         target = AzureCluster("azure-prod", args).target
         reg = target.registry
         assert reg.password is not None
@@ -255,7 +259,7 @@ def test_ha_storage_values_annotations_and_pod_labels() -> None:
 
     def program() -> None:
         args = AzureClusterArgs(
-            config=_config(),
+            settings=_config(),
             context=TargetContext(object_storage=True),
             token_exchange=_fake_exchange,
         )

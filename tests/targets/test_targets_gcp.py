@@ -9,9 +9,11 @@ import pytest
 
 from components import pulumi_internals as sdk
 from components.config.targets import GcpTarget
+from components.config_adapter import target_settings
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.gcp import GcpCluster, GcpClusterArgs, account_id, cleanup_policies
+from components.targets.settings import GcpSettings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import GCP_CALLS, GCP_FAKES, PROJECT_NUMBER
 
@@ -33,7 +35,7 @@ POOLS = [
 ]
 
 
-def _config(**overrides: Any) -> GcpTarget:
+def _config(**overrides: Any) -> GcpSettings:
     base: dict[str, Any] = {
         "cloud": "gcp",
         "name": "gcp-prod",
@@ -43,15 +45,19 @@ def _config(**overrides: Any) -> GcpTarget:
         "master_authorized_cidrs": ["10.60.0.0/24"],
         "node_pools": POOLS,
     }
-    return GcpTarget.model_validate({**base, **overrides})
+    settings = target_settings(GcpTarget.model_validate({**base, **overrides}))
+    assert isinstance(settings, GcpSettings)
+    return settings
 
 
-def _run(config: GcpTarget, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
+def _run(config: GcpSettings, *, ha: bool = True) -> tuple[Recording, list[ClusterTarget]]:
     built: list[ClusterTarget] = []
 
     def program() -> None:
         context = TargetContext(object_storage=ha)
-        built.append(GcpCluster(config.name, GcpClusterArgs(config=config, context=context)).target)
+        built.append(
+            GcpCluster(config.name, GcpClusterArgs(settings=config, context=context)).target
+        )
 
     return run_with_mocks(program, fakes=GCP_FAKES, call_fakes=GCP_CALLS), built
 
@@ -177,7 +183,7 @@ def test_registry_values_resolve_and_token_stays_secret() -> None:
     seen: dict[str, Any] = {}
 
     def program() -> None:
-        target = GcpCluster("gcp-prod", GcpClusterArgs(config=_config())).target
+        target = GcpCluster("gcp-prod", GcpClusterArgs(settings=_config())).target
         reg = target.registry
         assert reg.password is not None
         seen["secret"] = reg.password.is_secret()
@@ -243,7 +249,8 @@ def test_ha_storage_values() -> None:
 
     def program() -> None:
         target = GcpCluster(
-            "gcp-prod", GcpClusterArgs(config=_config(), context=TargetContext(object_storage=True))
+            "gcp-prod",
+            GcpClusterArgs(settings=_config(), context=TargetContext(object_storage=True)),
         ).target
         storage = target.storage
         assert storage is not None

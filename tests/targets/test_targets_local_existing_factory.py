@@ -13,8 +13,8 @@ import pytest
 
 from components import pulumi_internals as sdk
 from components.config.stack import StackConfig
-from components.config.targets import ExistingTarget, LocalTarget
-from components.config_adapter import target_context
+from components.config.targets import ExistingTarget
+from components.config_adapter import target_context, target_settings
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
@@ -25,13 +25,14 @@ from components.targets.local import (
     kubeconfig_path,
     local_control_plane_kubeconfig,
 )
+from components.targets.settings import LocalSettings
 from tests.harness import is_secret, run_with_mocks, unwrap
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_cluster_mode_defaults_to_the_local_control_planes_kubeconfig(tmp_path: Path) -> None:
-    cfg = LocalTarget(cloud="local", name="local")
+    cfg = LocalSettings(name="local")
     env = {"GANTRY_CACHE": str(tmp_path)}
     assert local_control_plane_kubeconfig(env) == tmp_path / "cluster" / "kubeconfig"
     assert local_control_plane_kubeconfig({"GANTRY_CLUSTER_DIR": "/c"}) == Path("/c/kubeconfig")
@@ -44,7 +45,7 @@ def test_cluster_mode_defaults_to_the_local_control_planes_kubeconfig(tmp_path: 
 
 def test_a_named_kubeconfig_wins_and_must_exist(tmp_path: Path) -> None:
     named = tmp_path / "kind.yaml"
-    cfg = LocalTarget(cloud="local", name="local", kubeconfig=str(named))
+    cfg = LocalSettings(name="local", kubeconfig=str(named))
     with pytest.raises(ValueError, match="name an existing file"):
         kubeconfig_path(cfg, {})
     named.write_text("kind: Config\n")
@@ -52,18 +53,18 @@ def test_a_named_kubeconfig_wins_and_must_exist(tmp_path: Path) -> None:
     assert kubeconfig_path(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")}) == named
 
 
-def _local(cfg: LocalTarget, env: dict[str, str]) -> tuple[Any, list[ClusterTarget]]:
+def _local(cfg: LocalSettings, env: dict[str, str]) -> tuple[Any, list[ClusterTarget]]:
     built: list[ClusterTarget] = []
 
     def program() -> None:
-        args = LocalClusterArgs(config=cfg, context=TargetContext(service="hello"), env=env)
+        args = LocalClusterArgs(settings=cfg, context=TargetContext(service="hello"), env=env)
         built.append(LocalCluster("local", args).target)
 
     return run_with_mocks(program), built
 
 
 def test_render_mode_writes_manifests_and_needs_no_cluster(tmp_path: Path) -> None:
-    cfg = LocalTarget(cloud="local", name="local", mode="render")
+    cfg = LocalSettings(name="local", mode="render")
     rec, built = _local(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")})
     provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
     assert provider.inputs["renderYamlToDirectory"] == "out/local"
@@ -80,7 +81,7 @@ def test_render_mode_writes_manifests_and_needs_no_cluster(tmp_path: Path) -> No
 def test_cluster_mode_uses_the_kubeconfig_as_a_secret(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
-    cfg = LocalTarget(cloud="local", name="local")
+    cfg = LocalSettings(name="local")
     rec, built = _local(cfg, {"GANTRY_CLUSTER_DIR": str(tmp_path)})
     provider = rec.one("pulumi:providers:kubernetes", "local-k8s")
     assert is_secret(provider.inputs["kubeconfig"])
@@ -92,19 +93,21 @@ def test_cluster_mode_uses_the_kubeconfig_as_a_secret(tmp_path: Path) -> None:
 
 
 def test_existing_cluster_keeps_both_credentials_secret() -> None:
-    cfg = ExistingTarget.model_validate(
-        {
-            "cloud": "existing",
-            "name": "onprem",
-            "kubeconfig_secret": "onpremKubeconfig",
-            "context": "prod",
-            "region": "dc1",
-            "registry": {
-                "address": "ghcr.io/acme",
-                "username": "acme-bot",
-                "password_secret": "ghcrToken",
-            },
-        }
+    cfg = target_settings(
+        ExistingTarget.model_validate(
+            {
+                "cloud": "existing",
+                "name": "onprem",
+                "kubeconfig_secret": "onpremKubeconfig",
+                "context": "prod",
+                "region": "dc1",
+                "registry": {
+                    "address": "ghcr.io/acme",
+                    "username": "acme-bot",
+                    "password_secret": "ghcrToken",
+                },
+            }
+        )
     )
     seen: dict[str, Any] = {}
 
@@ -131,13 +134,15 @@ def test_existing_cluster_keeps_both_credentials_secret() -> None:
 
 
 def test_existing_cluster_names_a_missing_secret_key() -> None:
-    cfg = ExistingTarget.model_validate(
-        {
-            "cloud": "existing",
-            "name": "x",
-            "kubeconfig_secret": "missingKey",
-            "registry": {"address": "r.example"},
-        }
+    cfg = target_settings(
+        ExistingTarget.model_validate(
+            {
+                "cloud": "existing",
+                "name": "x",
+                "kubeconfig_secret": "missingKey",
+                "registry": {"address": "r.example"},
+            }
+        )
     )
     with pytest.raises(KeyError, match="pulumi config set --secret missingKey"):
         ExistingCluster("x", ExistingClusterArgs(cfg))
@@ -168,7 +173,8 @@ def test_factory_builds_one_target_per_config_entry_in_order() -> None:
 
     def program() -> None:
         secrets = {k: pulumi.Output.from_input("kind: Config") for k in ("ka", "kb")}
-        built.extend(build_targets(config.targets, target_context(config, secrets)))
+        targets = [target_settings(t) for t in config.targets]
+        built.extend(build_targets(targets, target_context(config, secrets)))
 
     rec = run_with_mocks(program)
     assert [t.name for t in built] == ["a", "b"]
@@ -179,12 +185,13 @@ LAZY_PROBE = """
 import json, sys
 import pulumi
 from components.config.stack import StackConfig
-from components.config_adapter import target_context
+from components.config_adapter import target_context, target_settings
 from components.targets.factory import build_targets
 from tests.harness import run_with_mocks
 config = StackConfig.model_validate(json.loads(sys.argv[1]))
 secrets = {"kc": pulumi.Output.from_input("kind: Config")}
-run_with_mocks(lambda: build_targets(config.targets, target_context(config, secrets)) and None)
+targets = [target_settings(t) for t in config.targets]
+run_with_mocks(lambda: build_targets(targets, target_context(config, secrets)) and None)
 clouds = ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native")
 print(json.dumps(sorted(m for m in clouds if m in sys.modules)))
 """

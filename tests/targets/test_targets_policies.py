@@ -10,16 +10,17 @@ from typing import Any
 import gantry_policies
 import pytest
 from gantry_policies.rule import MANDATORY, DeferredToUpdateError
+from gantry_policies.sdk_internals import unknown_checking_proxy
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.policy import PolicyResource
-from pulumi_policy.proxy import unknown_checking_proxy
 
 from components.config.targets import AwsTarget, AzureTarget, GcpTarget
+from components.config_adapter import target_settings
 from components.targets.aws import AwsCluster, AwsClusterArgs
 from components.targets.azure import AzureCluster, AzureClusterArgs
 from components.targets.context import TargetContext
@@ -120,16 +121,18 @@ def _deps(resources: list[tuple[Registered, Props]]) -> dict[str, dict[str, list
 
 
 def _aws() -> Recording:
-    cfg = AwsTarget.model_validate(
-        {
-            "cloud": "aws",
-            "name": "aws-prod",
-            "region": "us-east-1",
-            "node_pools": [
-                {"name": "amd", "arch": "amd64", "instance_type": "m7i.large"},
-                {"name": "arm", "arch": "arm64", "instance_type": "m7g.large"},
-            ],
-        }
+    cfg = target_settings(
+        AwsTarget.model_validate(
+            {
+                "cloud": "aws",
+                "name": "aws-prod",
+                "region": "us-east-1",
+                "node_pools": [
+                    {"name": "amd", "arch": "amd64", "instance_type": "m7i.large"},
+                    {"name": "arm", "arch": "arm64", "instance_type": "m7g.large"},
+                ],
+            }
+        )
     )
     ctx = TargetContext(object_storage=True)
     return run_with_mocks(
@@ -140,18 +143,20 @@ def _aws() -> Recording:
 
 
 def _gcp() -> Recording:
-    cfg = GcpTarget.model_validate(
-        {
-            "cloud": "gcp",
-            "name": "gcp-prod",
-            "project": "gantry-prod-example",
-            "region": "europe-west1",
-            "master_authorized_cidrs": ["10.60.0.0/24"],
-            "node_pools": [
-                {"name": "amd", "arch": "amd64", "instance_type": "n2-standard-2"},
-                {"name": "arm", "arch": "arm64", "instance_type": "t2a-standard-2"},
-            ],
-        }
+    cfg = target_settings(
+        GcpTarget.model_validate(
+            {
+                "cloud": "gcp",
+                "name": "gcp-prod",
+                "project": "gantry-prod-example",
+                "region": "europe-west1",
+                "master_authorized_cidrs": ["10.60.0.0/24"],
+                "node_pools": [
+                    {"name": "amd", "arch": "amd64", "instance_type": "n2-standard-2"},
+                    {"name": "arm", "arch": "arm64", "instance_type": "t2a-standard-2"},
+                ],
+            }
+        )
     )
     ctx = TargetContext(object_storage=True)
     return run_with_mocks(
@@ -162,18 +167,20 @@ def _gcp() -> Recording:
 
 
 def _azure() -> Recording:
-    cfg = AzureTarget.model_validate(
-        {
-            "cloud": "azure",
-            "name": "azure-prod",
-            "location": "westeurope",
-            "admin_group_object_ids": ["00000000-0000-0000-0000-000000000001"],
-            "api_authorized_cidrs": ["10.70.0.0/24"],
-            "node_pools": [
-                {"name": "amd", "arch": "amd64", "instance_type": "Standard_D2s_v5"},
-                {"name": "arm", "arch": "arm64", "instance_type": "Standard_D2ps_v5"},
-            ],
-        }
+    cfg = target_settings(
+        AzureTarget.model_validate(
+            {
+                "cloud": "azure",
+                "name": "azure-prod",
+                "location": "westeurope",
+                "admin_group_object_ids": ["00000000-0000-0000-0000-000000000001"],
+                "api_authorized_cidrs": ["10.70.0.0/24"],
+                "node_pools": [
+                    {"name": "amd", "arch": "amd64", "instance_type": "Standard_D2s_v5"},
+                    {"name": "arm", "arch": "arm64", "instance_type": "Standard_D2ps_v5"},
+                ],
+            }
+        )
     )
     args = AzureClusterArgs(
         cfg, TargetContext(object_storage=True), token_exchange=lambda s, t, a: "acr-token"
