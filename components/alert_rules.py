@@ -15,8 +15,8 @@ from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
 from components.alerts import AlertScope, RuleGroup, build_rule_groups
 from components.alerts.health import HealthThresholds
-from components.alerts.model import Slos
 from components.alerts.runbooks import DEFAULT_RUNBOOK_BASE_URL
+from components.alerts.settings import Slos
 from components.observability.endpoints import ObservabilityEndpoints
 
 PROMETHEUS_RULE_API_VERSION = "monitoring.coreos.com/v1"

@@ -21,9 +21,11 @@ from components.admission.component import (
 )
 from components.alert_rules import AlertRulesArgs
 from components.alerts import AlertScope
+from components.alerts.settings import Slo
 from components.config.observability import ObservabilityConfig
 from components.config.observability import Receiver as ReceiverConfig
 from components.config.service import ServiceConfig
+from components.config.slo import SloConfig
 from components.config.stack import StackConfig
 from components.config.targets import (
     AwsTarget,
@@ -259,7 +261,24 @@ def alert_rules_args(config: StackConfig, endpoints: ObservabilityEndpoints) -> 
             namespace=config.service.namespace,
             observability_namespace=endpoints.namespace,
         ),
-        slos=list(config.slos),
+        slos=slos(config),
+    )
+
+
+def slos(config: StackConfig) -> list[Slo]:
+    """The SLOs rule generation reads, from `gantry:slos` (or the profile's defaults)."""
+    return [slo(s) for s in config.slos]
+
+
+def slo(config: SloConfig) -> Slo:
+    """One SLO's args from `gantry:slos[i]`."""
+    return Slo(
+        name=config.name,
+        kind=config.kind,
+        objective=config.objective,
+        latency_threshold_seconds=config.latency_threshold_seconds,
+        window=config.window,
+        description=config.description,
     )
 
 

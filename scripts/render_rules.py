@@ -20,6 +20,7 @@ from components.alerts.render import write_rule_files  # noqa: E402
 from components.alerts.runbooks import DEFAULT_RUNBOOK_BASE_URL  # noqa: E402
 from components.config import StackConfigError  # noqa: E402
 from components.config.source import load_stack  # noqa: E402
+from components.config_adapter import slos  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         namespace=config.service.namespace,
         observability_namespace=config.observability.namespace,
     )
-    groups = build_rule_groups(scope, config.slos, args.runbook_base_url)
+    groups = build_rule_groups(scope, slos(config), args.runbook_base_url)
     for path in write_rule_files(groups, args.out):
         print(path)
     return 0

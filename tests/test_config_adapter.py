@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from components.alerts import settings as alerts
 from components.config.observability import ChartSource as ChartSourceConfig
 from components.config.observability import ObservabilityConfig
 from components.config.observability import Receiver as ReceiverConfig
@@ -23,6 +24,7 @@ from components.config.observability import Retention as RetentionConfig
 from components.config.observability import Storage as StorageConfig
 from components.config.service import Autoscaling, Ingress, Replicas, Resources, ServiceConfig
 from components.config.service import Shutdown as ShutdownConfig
+from components.config.slo import SloConfig
 from components.config.targets import (
     AwsTarget,
     AzureTarget,
@@ -36,6 +38,7 @@ from components.config_adapter import (
     observability_settings,
     receiver,
     service_settings,
+    slo,
     target_settings,
 )
 from components.go_service import spec
@@ -64,6 +67,7 @@ PAIRS: list[tuple[type[BaseModel], type[Any], set[str]]] = [
     (GcpTarget, targets.GcpSettings, {"cloud"}),
     (AzureTarget, targets.AzureSettings, {"cloud"}),
     (NodePoolConfig, targets.NodePool, set()),
+    (SloConfig, alerts.Slo, set()),
 ]
 """(config model, the component's args class, config fields the wiring reads instead:
 `enabled` decides whether the stack is created at all, `cloud` which module builds it)."""
@@ -158,8 +162,12 @@ def test_every_config_field_reaches_the_args(
                 node_pools=(targets.NodePool(**POOL),),
             ),
         ),
+        (
+            lambda: slo(SloConfig(name="a", kind="availability", objective=0.999)),
+            lambda: alerts.Slo(name="a", kind="availability", objective=0.999),
+        ),
     ],
-    ids=["service", "observability", "receiver", "local", "existing", "aws", "gcp", "azure"],
+    ids=["service", "observability", "receiver", "local", "existing", "aws", "gcp", "azure", "slo"],
 )
 def test_the_args_defaults_are_the_configs(mapped: Any, default: Any) -> None:
     """What the adapter makes of a config left at its defaults is the args class's default."""
@@ -167,6 +175,7 @@ def test_the_args_defaults_are_the_configs(mapped: Any, default: Any) -> None:
 
 
 ARGS_MODULES = (
+    "components/alerts/settings.py",
     "components/go_service/spec.py",
     "components/observability/settings.py",
     "components/targets/settings.py",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .health import HealthThresholds, health_rule_groups
-from .model import RuleGroup, Slos
+from .model import RuleGroup
 from .runbooks import DEFAULT_RUNBOOK_BASE_URL, with_runbook_urls
 from .scope import AlertScope
+from .settings import Slos
 from .slo import slo_rule_groups
 
 

@@ -2,35 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
-
-
-class Slo(Protocol):
-    """What rule generation reads of one SLO; the stack config's `SloConfig` is one.
-
-    name: rule-safe, unique per service. kind: availability (share of non-5xx)
-    or latency (share faster than `latency_threshold_seconds`, a classic
-    histogram bucket bound). objective: target share of good requests.
-    error_budget: 1 - objective. description: for alert texts (optional).
-    """
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> Literal["availability", "latency"]: ...
-    @property
-    def objective(self) -> float: ...
-    @property
-    def latency_threshold_seconds(self) -> float | None: ...
-    @property
-    def description(self) -> str | None: ...
-    @property
-    def error_budget(self) -> float: ...
-
-
-Slos = Sequence[Slo]
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Alert, Record, RuleGroup, Slo, Slos
+from .model import Alert, Record, RuleGroup
 from .scope import AlertScope
+from .settings import Slo, Slos
 
 RATE_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 """Windows whose error ratio is computed from raw counters."""

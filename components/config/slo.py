@@ -56,11 +56,6 @@ class SloConfig(Model):
                 raise ValueError(msg)
         return self
 
-    @property
-    def error_budget(self) -> float:
-        """1 - objective, rounded so that 0.999 gives 0.001 and not 0.0010000000000000009."""
-        return round(1.0 - self.objective, 12)
-
 
 _PROFILE_TARGETS: dict[str, tuple[float, float, float]] = {
     # profile: (availability objective, latency objective, latency threshold in seconds)

@@ -9,15 +9,15 @@ import pytest
 
 from components.alerts import AlertScope, RuleGroup, build_rule_groups
 from components.alerts.render import write_rule_files
-from components.config.slo import SloConfig
+from components.alerts.settings import Slo
 
 PROMTOOL_DIR = Path(__file__).resolve().parent / "promtool"
 
 # The scope and SLOs the hand-written promtool scenarios are written against.
 SCOPE = AlertScope(service="hello", namespace="hello", observability_namespace="observability")
 SLOS = [
-    SloConfig(name="availability", kind="availability", objective=0.999),
-    SloConfig(name="latency", kind="latency", objective=0.99, latency_threshold_seconds=0.25),
+    Slo(name="availability", kind="availability", objective=0.999),
+    Slo(name="latency", kind="latency", objective=0.99, latency_threshold_seconds=0.25),
 ]
 
 

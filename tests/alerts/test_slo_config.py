@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from components.alerts.settings import Slo
 from components.config.slo import SloConfig, default_slos
 
 
@@ -21,7 +22,7 @@ def test_objective_is_exclusive_between_0_and_1(objective: float) -> None:
 
 
 def test_error_budget_has_no_float_noise() -> None:
-    assert SloConfig(name="a", kind="availability", objective=0.999).error_budget == 0.001
+    assert Slo(name="a", kind="availability", objective=0.999).error_budget == 0.001
 
 
 def test_prod_defaults_are_stricter_than_dev() -> None:

@@ -14,6 +14,7 @@ import yaml
 from components.alerts.scope import AlertScope
 from components.alerts.slo import slo_rule_groups
 from components.config.slo import default_slos
+from components.config_adapter import slo
 from components.observability.dashboards import (
     dashboard_json,
     dashboard_uid,
@@ -49,7 +50,7 @@ def _by_uid(plan_factory: PlanFactory) -> dict[str, dict[str, Any]]:
 
 def _recording_rule_names() -> set[str]:
     scope = AlertScope(service="hello", namespace="hello")
-    groups = slo_rule_groups(scope, default_slos("prod", "hello"))
+    groups = slo_rule_groups(scope, [slo(s) for s in default_slos("prod", "hello")])
     return {rule.record for group in groups for rule in group.rules if hasattr(rule, "record")}
 
 
