@@ -29,7 +29,7 @@ const ScopeName = "github.com/gantry-dev/gantry/app/internal/middleware"
 func requestAttributes(attrs []attribute.KeyValue, r *http.Request) []attribute.KeyValue {
 	host, port := splitHostPort(r.Host)
 	attrs = append(attrs, semconv.ServerAddress(host))
-	attrs = append(attrs, methodAttributes(r.Method)...)
+	attrs = appendMethod(attrs, r.Method)
 	tls := r.TLS != nil
 	if tls {
 		attrs = append(attrs, semconv.URLSchemeKey.String("https"))
@@ -60,9 +60,10 @@ func requestAttributes(attrs []attribute.KeyValue, r *http.Request) []attribute.
 	if r.URL != nil && r.URL.Path != "" {
 		attrs = append(attrs, semconv.URLPath(r.URL.Path))
 	}
+	// network.protocol.name only when it is not http, the default.
 	name, version, _ := strings.Cut(r.Proto, "/")
-	if name = strings.ToLower(name); name != "" && name != "http" {
-		attrs = append(attrs, semconv.NetworkProtocolName(name))
+	if name != "" && !strings.EqualFold(name, "http") {
+		attrs = append(attrs, semconv.NetworkProtocolName(strings.ToLower(name)))
 	}
 	if version != "" {
 		attrs = append(attrs, semconv.NetworkProtocolVersion(version))
@@ -70,19 +71,19 @@ func requestAttributes(attrs []attribute.KeyValue, r *http.Request) []attribute.
 	return attrs
 }
 
-// methodAttributes is http.request.method, bounded to the known methods,
+// appendMethod appends http.request.method, bounded to the known methods,
 // and the method as sent when it is not one of them (or not upper case).
-func methodAttributes(m string) []attribute.KeyValue {
-	if m == "" {
-		return []attribute.KeyValue{semconv.HTTPRequestMethodOther}
+func appendMethod(attrs []attribute.KeyValue, m string) []attribute.KeyValue {
+	switch upper := strings.ToUpper(m); {
+	case m == "":
+		return append(attrs, semconv.HTTPRequestMethodOther)
+	case Method(m) == m:
+		return append(attrs, semconv.HTTPRequestMethodKey.String(m))
+	case Method(upper) == upper:
+		return append(attrs, semconv.HTTPRequestMethodKey.String(upper), semconv.HTTPRequestMethodOriginal(m))
+	default:
+		return append(attrs, semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(m))
 	}
-	if Method(m) == m {
-		return []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(m)}
-	}
-	if upper := strings.ToUpper(m); Method(upper) == upper {
-		return []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(upper), semconv.HTTPRequestMethodOriginal(m)}
-	}
-	return []attribute.KeyValue{semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(m)}
 }
 
 // splitHostPort splits "host:port", "[v6]:port" or a bare host; port is -1
