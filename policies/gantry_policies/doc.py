@@ -1,12 +1,11 @@
 """Render the rule table from the rules' metadata into docs/policies.md.
 
 ``python -m gantry_policies.doc`` rewrites the table between the markers;
-``--check`` exits 1 when the committed table has drifted.
+``scripts/generated.py --check`` (``make check``) finds a drifted table.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from .catalog import RULES
@@ -42,17 +41,10 @@ def render(document: str) -> str:
     return f"{document[:start]}\n{table()}\n{document[end:]}"
 
 
-def main(argv: list[str]) -> int:
-    current = DOC.read_text(encoding="utf-8")
-    wanted = render(current)
-    if "--check" in argv:
-        if wanted != current:
-            print(f"{DOC} rule table is stale: run python -m gantry_policies.doc", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(wanted, encoding="utf-8")
+def main() -> int:
+    DOC.write_text(render(DOC.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())
