@@ -7,13 +7,14 @@ allowed, "did you mean" where a close name exists, exit 1 and no traceback.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.make_runner import run_make
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("components", "policies", "scripts", "docs")
@@ -179,23 +180,10 @@ def test_a_missing_pack_config_names_make_docs(sandbox: Path) -> None:
     ]
 
 
-def _make(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
-    return subprocess.run(
-        ["make", "--no-print-directory", "-s", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 @pytest.mark.parametrize("target", ["check", "rules", "render"])
 def test_every_target_reading_a_stack_fails_the_same_way(sandbox: Path, target: str) -> None:
     _edit(sandbox, "dev", "region: eu-west-1", "region: eu-wset-1")
-    result = _make(sandbox, target, "STACK=dev", f"OUT={sandbox / 'out'}")
+    result = run_make(sandbox, "-s", target, "STACK=dev", f"OUT={sandbox / 'out'}", timeout=300)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert 'gantry:targets[0].region: given "eu-wset-1"' in result.stderr

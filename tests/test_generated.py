@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,21 +11,13 @@ import pytest
 
 from scripts import cloud_regions, generated
 from scripts.generated import GENERATORS, REGENERATE, stale_messages
+from tests.make_runner import run_make
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _make_n(*targets: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
-    return subprocess.run(
-        ["make", "-n", "--no-print-directory", *targets],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    return run_make(REPO, "-n", *targets, timeout=60)
 
 
 def test_every_generated_file_is_current() -> None:
