@@ -45,7 +45,7 @@ func TestDirectAccessLineIsTheJSONHandlersLine(t *testing.T) {
 		{"PURGE", "/a<b>&\"c", nil},                                                             // odd method, unmatched
 	}
 	run := func(direct bool) []byte {
-		var out syncBuffer
+		var out logBuffer
 		logger := logging.New(&out, slog.LevelDebug)
 		if !direct {
 			logger = slog.New(viaHandler{logger.Handler()})
@@ -84,7 +84,7 @@ func TestDirectAccessLineIsTheJSONHandlersLine(t *testing.T) {
 
 // Lines below the destination's level are not written.
 func TestDirectAccessLogDropsLinesBelowTheLevel(t *testing.T) {
-	var out syncBuffer
+	var out logBuffer
 	h := NewAccessLog(logging.New(&out, slog.LevelInfo), "/healthz").Handler(testRouter())
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/api/v1/hello", nil))

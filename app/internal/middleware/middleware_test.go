@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,24 +38,17 @@ type fixture struct {
 	handler http.Handler
 	reg     *prometheus.Registry
 	spans   *tracetest.InMemoryExporter
-	logs    *syncBuffer
+	logs    *logBuffer
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logBuffer holds what the logger wrote; logging.New serialises the writes,
+// and the tests read it once the requests are done.
+type logBuffer struct{ buf bytes.Buffer }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+func (b *logBuffer) Write(p []byte) (int, error) { return b.buf.Write(p) }
 
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+func (b *logBuffer) lines(t *testing.T) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
 	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
 	for sc.Scan() {
@@ -91,7 +83,7 @@ func newFixtureWith(t testing.TB, level slog.Level, router http.Handler, tel *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logBuffer{}
 	h := Chain(router,
 		NewTracing(tel, "/healthz"),
 		m,
