@@ -77,12 +77,15 @@ func (a *AccessLog) routeLog(method, route string) routeLog {
 	if a.quiet[route] {
 		level = slog.LevelDebug
 	}
+	head := append([]byte(`"level":`), jsonString(level.String())...)
+	head = append(head, `,"msg":"request","method":`...)
+	head = append(head, jsonString(method)...)
+	head = append(head, `,"route":`...)
+	head = append(head, jsonString(route)...)
 	return routeLog{
 		handler: a.handler.WithAttrs([]slog.Attr{slog.String("method", method), slog.String("route", route)}),
 		level:   level,
-		head: append(append(append(append(append([]byte(`"level":`),
-			jsonString(level.String())...), `,"msg":"request","method":`...),
-			jsonString(method)...), `,"route":`...), jsonString(route)...),
+		head:    head,
 	}
 }
 

@@ -108,12 +108,10 @@ func splitHostPort(hostport string) (string, int) {
 // handler did (route, status, sizes), renames it after the route, marks a
 // 5xx an error (a 4xx is the client's error, not the server's) and ends it.
 func endServerSpan(span trace.Span, r *http.Request, rec *recorder, body *countingBody) {
-	if r.Pattern != "" {
-		span.SetName(spanName("", r))
-	}
 	attrs := requestAttributes(make([]attribute.KeyValue, 0, 16), r)
-	if route := Route(r); r.Pattern != "" {
-		attrs = append(attrs, semconv.HTTPRoute(route))
+	if r.Pattern != "" {
+		span.SetName(spanName(r))
+		attrs = append(attrs, semconv.HTTPRoute(Route(r)))
 	}
 	if body != nil && body.n > 0 {
 		attrs = append(attrs, semconv.HTTPRequestBodySize(int(body.n)))

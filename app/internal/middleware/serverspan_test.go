@@ -65,7 +65,7 @@ func TestServerSpanMatchesOtelhttp(t *testing.T) {
 		otelhttp.WithTracerProvider(tel.Provider),
 		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
 		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
-		otelhttp.WithSpanNameFormatter(spanName),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return spanName(r) }),
 	)
 
 	requests := []struct {

@@ -47,7 +47,7 @@ func (t *Tracing) Handler(next http.Handler) http.Handler {
 		}
 		ctx := t.tel.Propagator.Extract(r.Context(), headerCarrier(r.Header))
 		if t.tracer != nil {
-			if sctx, ok := t.tel.Presampler.Sample(ctx, spanName("", r)); ok {
+			if sctx, ok := t.tel.Presampler.Sample(ctx, spanName(r)); ok {
 				t.serveSampled(sctx, w, r, next)
 				return
 			}
@@ -65,7 +65,7 @@ func (t *Tracing) serveSampled(ctx context.Context, w http.ResponseWriter, r *ht
 	// The attributes are set once, at the end (endServerSpan): the SDK
 	// copies start attributes and appends later ones separately, and the
 	// service's samplers decide on the trace ID and parent alone.
-	ctx, span := t.tracer.Start(ctx, spanName("", r), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := t.tracer.Start(ctx, spanName(r), trace.WithSpanKind(trace.SpanKindServer))
 	// The copy gets the counting body; the server's own request keeps the
 	// body it made, whose type it checks after the handler returns.
 	r = r.WithContext(ctx)
@@ -79,7 +79,9 @@ func (t *Tracing) serveSampled(ctx context.Context, w http.ResponseWriter, r *ht
 	next.ServeHTTP(rec, r)
 }
 
-func spanName(_ string, r *http.Request) string {
+// spanName is the matched route pattern ("GET /api/v1/hello"), or the
+// bounded method before the mux has run or when no pattern matched.
+func spanName(r *http.Request) string {
 	if r.Pattern != "" {
 		return r.Pattern
 	}
