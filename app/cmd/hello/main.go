@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"go.opentelemetry.io/otel"
@@ -27,6 +28,9 @@ func run() int {
 		logging.New(os.Stdout, slog.LevelInfo).Error("invalid configuration", slog.String("error", err.Error()))
 		return 2
 	}
+	// Before anything allocates much: the collector's pacing
+	// (config.RuntimeConfig says why the default is not the runtime's).
+	debug.SetGCPercent(cfg.Runtime.GCPercent)
 	// Lines are batched (logging.FlushInterval); warnings and errors, and
 	// everything before them, are written at once, and the rest on return.
 	logger, logs := logging.NewBuffered(os.Stdout, cfg.LogLevel)

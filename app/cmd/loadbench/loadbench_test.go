@@ -92,3 +92,10 @@ func TestMetricValueReadsTheUnlabelledSample(t *testing.T) {
 		t.Fatal("a missing metric must be an error")
 	}
 }
+
+func TestServersDoNotInheritTheCallersGCSettings(t *testing.T) {
+	got := withoutGCSettings([]string{"PATH=/bin", "GOGC=50", "GOMEMLIMIT=1GiB", "GOGCX=1"})
+	if strings.Join(got, " ") != "PATH=/bin GOGCX=1" {
+		t.Fatalf("env %q, want GOGC and GOMEMLIMIT dropped and the rest kept", got)
+	}
+}

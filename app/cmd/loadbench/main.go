@@ -30,6 +30,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gantry-dev/gantry/app/internal/config"
 )
 
 // Setups, in the order each round runs them.
@@ -53,7 +55,7 @@ func setups(sinkAddr string) []setup {
 	otlp := []string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + sinkAddr, "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"}
 	with := func(extra ...string) []string { return append(append([]string{}, otlp...), extra...) }
 	return []setup{
-		{name: setupBare, description: "bare net/http server, same 27-byte body and server settings (timeouts)"},
+		{name: setupBare, description: "bare net/http server, same 27-byte body and server settings (timeouts, GOGC)"},
 		{name: setupOff, description: "service, tracing off (no OTLP endpoint)", env: []string{}},
 		{name: setupUnsampled, description: "service, tracing on, sampler always_off", traced: true,
 			env: with("OTEL_TRACES_SAMPLER=always_off")},
@@ -86,6 +88,9 @@ type Config struct {
 	// HelloBinary is the service binary's size in bytes; the service runs
 	// with LOG_LEVEL=info, its access log read from a pipe.
 	HelloBinaryBytes int64 `json:"hello_binary_bytes"`
+	// GCPercent is the GOGC every server ran with, read from each one's
+	// go_gc_gogc_percent: the service's default, bare included.
+	GCPercent int `json:"gc_percent"`
 }
 
 const pinnedEnv = "GANTRY_LOADBENCH_PINNED"
@@ -188,7 +193,11 @@ func run(hello string, rounds int, duration, warmup time.Duration, conns int, ou
 		}
 		srv.pprofAddr = pprofAddr
 		servers[s.name] = srv
+		if err := checkGCPercent(srv); err != nil {
+			return err
+		}
 	}
+	res.Config.GCPercent = config.Defaults().Runtime.GCPercent
 	// served counts every request a server answered, warm-ups included,
 	// for the share of them that was exported as spans.
 	served := map[string]int64{}
@@ -274,6 +283,19 @@ func measure(s *server, round, lastRound int, duration, warmup time.Duration, co
 		AllocsPerReq:       round3((m1 - m0) / n),
 		Load1:              loadAvg()[0],
 	}, warm.requests, nil
+}
+
+// checkGCPercent refuses a server whose runtime paces its collector other
+// than the service's default: the setups would not be comparable.
+func checkGCPercent(s *server) error {
+	got, err := s.gcPercent()
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.name, err)
+	}
+	if want := config.Defaults().Runtime.GCPercent; int(got) != want {
+		return fmt.Errorf("%s runs with GOGC=%v, want the service's default %d", s.name, got, want)
+	}
+	return nil
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,10 +33,13 @@ const bareBody = `{"message":"hello, world"}` + "\n"
 // the service's 27-byte body and headers, with nothing around it. Its
 // http.Server has the service's default settings (timeouts, header limit):
 // the deadlines they set on every request are the server's hardening, not
-// instrumentation, so both sides pay for them. /metrics exposes the Go
+// instrumentation, so both sides pay for them. It paces its garbage
+// collector as the service does (config.RuntimeConfig), so that what a
+// setup adds is what its telemetry allocates, not a different GOGC. /metrics exposes the Go
 // collector only, so that allocations are read the same way as from the
 // service.
 func serveBare(addr string) error {
+	debug.SetGCPercent(config.Defaults().Runtime.GCPercent)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
 	mux := http.NewServeMux()
@@ -91,7 +96,7 @@ func startServer(name string, argv, env []string, cpu int) (*server, error) {
 		argv = append([]string{"taskset", "-c", strconv.Itoa(cpu)}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(append(os.Environ(), "HTTP_ADDR="+addr), env...)
+	cmd.Env = append(append(withoutGCSettings(os.Environ()), "HTTP_ADDR="+addr), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -189,14 +194,27 @@ func parseProcStatCPU(stat string) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / userHZ, nil
 }
 
+// withoutGCSettings drops GOGC and GOMEMLIMIT from the caller's
+// environment: every server runs the service's own GC pacing.
+func withoutGCSettings(environ []string) []string {
+	return slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
+		return strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=")
+	})
+}
+
 // mallocs is the server's go_memstats_mallocs_total, read from /metrics.
-func (s *server) mallocs() (float64, error) {
+func (s *server) mallocs() (float64, error) { return s.metric("go_memstats_mallocs_total") }
+
+// gcPercent is the GOGC the server's runtime runs with, from /metrics.
+func (s *server) gcPercent() (float64, error) { return s.metric("go_gc_gogc_percent") }
+
+func (s *server) metric(name string) (float64, error) {
 	resp, err := http.Get("http://" + s.addr + "/metrics")
 	if err != nil {
 		return 0, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return metricValue(resp.Body, "go_memstats_mallocs_total")
+	return metricValue(resp.Body, name)
 }
 
 func metricValue(r io.Reader, name string) (float64, error) {

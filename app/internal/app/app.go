@@ -157,6 +157,8 @@ func (a *App) logStartup(addr net.Addr) {
 		// The runtime applies GOMEMLIMIT itself; -1 reads the effective
 		// limit without changing it (math.MaxInt64 means no limit).
 		slog.Int64("gomemlimit_bytes", debug.SetMemoryLimit(-1)),
+		// GOGC as configured (cmd/hello applies it; -1 is off).
+		slog.Int("gogc", a.cfg.Runtime.GCPercent),
 		slog.Bool("tracing", tr.Enabled),
 		slog.String("otlp_endpoint", tr.Endpoint),
 		slog.String("otlp_protocol", tr.Protocol),

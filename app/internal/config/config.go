@@ -28,6 +28,22 @@ type Config struct {
 	WorkMaxDuration time.Duration
 	// Tracing is the OpenTelemetry trace export setup.
 	Tracing TracingConfig
+	// Runtime tunes the Go runtime; main applies it.
+	Runtime RuntimeConfig
+}
+
+// RuntimeConfig paces the garbage collector. The service's live heap is a
+// few MiB, so at the runtime's own default (GOGC=100) the collector starts
+// a cycle every few MiB allocated, many times a second under load, and its
+// marking was the largest share of what a sampled request's span costs
+// (app/README.md, "Against the goals"). At 400 the heap may grow to five
+// times the live heap before a cycle; GOMEMLIMIT, which the Deployment sets
+// from the container's memory limit, still makes the collector run sooner
+// when memory is short.
+type RuntimeConfig struct {
+	// GCPercent is GOGC (default 400); -1 is "off", allowed only with
+	// GOMEMLIMIT set, since nothing else would bound the heap then.
+	GCPercent int
 }
 
 // ServerConfig bounds what one client can make the server hold on to.
@@ -75,6 +91,7 @@ func Defaults() Config {
 			Protocol:    ProtocolGRPC,
 			Sampler:     SamplerConfig{Name: SamplerParentBasedAlwaysOn, Ratio: 1},
 		},
+		Runtime: RuntimeConfig{GCPercent: 400},
 	}
 }
 
@@ -114,6 +131,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 	r.tracing(&cfg.Tracing)
 
+	r.gcPercent("GOGC", &cfg.Runtime.GCPercent)
+
 	// Cross-field rules, checked only when both inputs parsed.
 	if !r.failed("WORK_MAX_DURATION") && !r.failed("HTTP_WRITE_TIMEOUT") &&
 		cfg.WorkMaxDuration >= cfg.Server.WriteTimeout {
@@ -122,6 +141,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if cfg.Pprof.Enabled && !r.failed("PPROF_ADDR") && !r.failed("HTTP_ADDR") && cfg.Pprof.Addr == cfg.HTTPAddr {
 		r.fail("PPROF_ADDR", cfg.Pprof.Addr, "must differ from HTTP_ADDR: pprof never shares the API listener")
+	}
+
+	if _, limited := r.lookup("GOMEMLIMIT"); cfg.Runtime.GCPercent < 0 && !limited {
+		r.fail("GOGC", "off", "needs GOMEMLIMIT: with the collector off only a memory limit bounds the heap")
 	}
 
 	if err := errors.Join(r.errs...); err != nil {

@@ -32,6 +32,9 @@ func TestDefaultsWhenNothingIsSet(t *testing.T) {
 	if cfg.Server.ReadHeaderTimeout <= 0 || cfg.Server.MaxHeaderBytes <= 0 {
 		t.Errorf("server limits must be set by default: %+v", cfg.Server)
 	}
+	if cfg.Runtime.GCPercent != 400 {
+		t.Errorf("GC percent = %d, want the service's default 400, not the runtime's 100", cfg.Runtime.GCPercent)
+	}
 }
 
 func TestParsesEverySetting(t *testing.T) {
@@ -51,6 +54,7 @@ func TestParsesEverySetting(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
 		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
 		"OTEL_TRACES_SAMPLER_ARG":     "0.25",
+		"GOGC":                        "250",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -66,6 +70,9 @@ func TestParsesEverySetting(t *testing.T) {
 	}
 	if cfg.Server.ReadHeaderTimeout != 2*time.Second || cfg.Server.WriteTimeout != time.Minute || cfg.Server.MaxHeaderBytes != 8192 {
 		t.Errorf("server = %+v", cfg.Server)
+	}
+	if cfg.Runtime.GCPercent != 250 {
+		t.Errorf("GC percent = %d", cfg.Runtime.GCPercent)
 	}
 	if cfg.WorkMaxDuration != 45*time.Second {
 		t.Errorf("work max = %v", cfg.WorkMaxDuration)
@@ -127,6 +134,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"OTEL_TRACES_SAMPLER_ARG":     {"OTEL_TRACES_SAMPLER_ARG": "1.5"},
 		"OTEL_TRACES_EXPORTER":        {"OTEL_TRACES_EXPORTER": "zipkin"},
 		"OTEL_SDK_DISABLED":           {"OTEL_SDK_DISABLED": "nope"},
+		"GOGC":                        {"GOGC": "0"},
 	}
 	for want, m := range cases {
 		t.Run(want, func(t *testing.T) {
@@ -154,6 +162,28 @@ func TestReportsEveryBadVariableAtOnce(t *testing.T) {
 		if !strings.Contains(err.Error(), name+"=") {
 			t.Errorf("error %q does not mention %s", err, name)
 		}
+	}
+}
+
+func TestGOGC(t *testing.T) {
+	for v, want := range map[string]int{"200": 200, "off": -1, "OFF": -1, "1": 1} {
+		cfg, err := Load(env(map[string]string{"GOGC": v, "GOMEMLIMIT": "115MiB"}))
+		if err != nil || cfg.Runtime.GCPercent != want {
+			t.Errorf("GOGC=%s: percent %d, err %v; want %d", v, cfg.Runtime.GCPercent, err, want)
+		}
+	}
+	for _, v := range []string{"0", "-50", "12.5", "never"} {
+		if _, err := Load(env(map[string]string{"GOGC": v})); err == nil || !strings.HasPrefix(err.Error(), "GOGC=") {
+			t.Errorf("GOGC=%s: err %v, want GOGC refused", v, err)
+		}
+	}
+}
+
+func TestGOGCOffNeedsAMemoryLimit(t *testing.T) {
+	_, err := Load(env(map[string]string{"GOGC": "off"}))
+	var ve *VarError
+	if !errors.As(err, &ve) || ve.Name != "GOGC" || !strings.Contains(err.Error(), "GOMEMLIMIT") {
+		t.Fatalf("err = %v, want GOGC=off refused without GOMEMLIMIT", err)
 	}
 }
 

@@ -124,3 +124,23 @@ func (r *reader) intRange(name string, dst *int, lo, hi int) {
 	}
 	*dst = n
 }
+
+// gcPercent reads GOGC as the runtime does, except that values the runtime
+// would take but that make no sense for a server are refused: 0 (a
+// collection after every allocation) and negative numbers (say "off").
+func (r *reader) gcPercent(name string, dst *int) {
+	v, ok := r.lookup(name)
+	if !ok {
+		return
+	}
+	if strings.EqualFold(v, "off") {
+		*dst = -1
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r.fail(name, v, "want off or a positive integer (the heap growth, in percent, that starts a collection)")
+		return
+	}
+	*dst = n
+}
