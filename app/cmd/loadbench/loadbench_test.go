@@ -99,3 +99,22 @@ func TestServersDoNotInheritTheCallersGCSettings(t *testing.T) {
 		t.Fatalf("env %q, want GOGC and GOMEMLIMIT dropped and the rest kept", got)
 	}
 }
+
+func TestEachRoundStartsOneSetupLater(t *testing.T) {
+	all := []setup{{name: "a"}, {name: "b"}, {name: "c"}}
+	names := func(ss []setup) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.name)
+		}
+		return strings.Join(out, "")
+	}
+	for round, want := range map[int]string{1: "abc", 2: "bca", 3: "cab", 4: "abc"} {
+		if got := names(roundOrder(all, round)); got != want {
+			t.Errorf("round %d: order %s, want %s", round, got, want)
+		}
+	}
+	if names(all) != "abc" {
+		t.Error("roundOrder must not reorder its argument")
+	}
+}

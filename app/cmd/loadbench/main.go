@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"text/tabwriter"
@@ -202,7 +203,7 @@ func run(hello string, rounds int, duration, warmup time.Duration, conns int, ou
 	// for the share of them that was exported as spans.
 	served := map[string]int64{}
 	for round := 1; round <= rounds; round++ {
-		for _, s := range all {
+		for _, s := range roundOrder(all, round) {
 			r, warm, err := measure(servers[s.name], round, rounds, duration, warmup, conns, serverCPU, loadCPU)
 			if err != nil {
 				return fmt.Errorf("round %d, %s: %w", round, s.name, err)
@@ -283,6 +284,14 @@ func measure(s *server, round, lastRound int, duration, warmup time.Duration, co
 		AllocsPerReq:       round3((m1 - m0) / n),
 		Load1:              loadAvg()[0],
 	}, warm.requests, nil
+}
+
+// roundOrder is the order of the setups in a round: each round starts one
+// setup later than the one before, so that no setup always runs first after
+// the previous round's heaviest, or always right after bare.
+func roundOrder(all []setup, round int) []setup {
+	k := (round - 1) % len(all)
+	return append(slices.Clone(all[k:]), all[:k]...)
 }
 
 // checkGCPercent refuses a server whose runtime paces its collector other
