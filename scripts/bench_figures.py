@@ -45,6 +45,7 @@ class Config(BaseModel):
     conns: int
     rounds: int
     seconds_per_run: float
+    gc_percent: int
 
 
 class Summary(BaseModel):
@@ -118,7 +119,8 @@ def app_block(results: Results, path: Path) -> str:
         BEGIN,
         f"Results file: [`{rel}`]({rel}). {m.cpus} cores ({m.cpu_model}), Linux {m.kernel}, "
         f"{m.go_version}; {pinned}. {c.rounds} rounds of {c.seconds_per_run:g} s per setup, "
-        f"`GET {c.path}` ({c.body_bytes}-byte body) on {c.conns} keep-alive connections. "
+        f"`GET {c.path}` ({c.body_bytes}-byte body) on {c.conns} keep-alive connections, "
+        f"every server at GOGC={c.gc_percent} (the service's default). "
         f"Load average {m.loadavg_start[0]:g} at the start, {m.loadavg_end[0]:g} at the end; "
         f"other processes used a median {_pct(others)} of the server's core during the runs.",
         "",

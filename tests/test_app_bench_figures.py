@@ -43,6 +43,8 @@ def test_results_file_has_every_setup_machine_and_go_version(
     assert results.machine.cpus >= 1
     assert len(results.runs) == results.config.rounds * 5
     assert len(results.targets) == 4
+    # Every server ran with the GOGC loadbench read back from its /metrics.
+    assert results.config.gc_percent == -1 or results.config.gc_percent >= 1
 
 
 def test_latest_is_the_newest_by_name(tmp_path: Path) -> None:
