@@ -35,7 +35,7 @@ import (
 	"github.com/gantry-dev/gantry/app/internal/config"
 )
 
-// Setups, in the order each round runs them.
+// Setups, in the order round 1 runs them; later rounds rotate it (roundOrder).
 const (
 	setupBare      = "bare"
 	setupOff       = "off"
