@@ -37,8 +37,9 @@ func TestRunAppliesTheConfiguredGCPercent(t *testing.T) {
 	t.Setenv("HTTP_ADDR", addr)
 	t.Setenv("SHUTDOWN_DRAIN_DELAY", "0s")
 	t.Setenv("GOGC", "")
-	t.Cleanup(func() { debug.SetGCPercent(debug.SetGCPercent(100)) })
-	debug.SetGCPercent(100)
+	// Start from the runtime's 100, and leave the test binary as found.
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
 
 	done := make(chan int, 1)
 	go func() { done <- run() }()
