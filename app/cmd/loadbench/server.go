@@ -35,9 +35,9 @@ const bareBody = `{"message":"hello, world"}` + "\n"
 // the deadlines they set on every request are the server's hardening, not
 // instrumentation, so both sides pay for them. It paces its garbage
 // collector as the service does (config.RuntimeConfig), so that what a
-// setup adds is what its telemetry allocates, not a different GOGC. /metrics exposes the Go
-// collector only, so that allocations are read the same way as from the
-// service.
+// setup adds is what its telemetry allocates, not a different GOGC.
+// /metrics exposes the Go collector only, so that allocations are read the
+// same way as from the service.
 func serveBare(addr string) error {
 	debug.SetGCPercent(config.Defaults().Runtime.GCPercent)
 	reg := prometheus.NewRegistry()
