@@ -93,13 +93,14 @@ func benchChain(tb testing.TB, router http.Handler, tracing string, log io.Write
 		case traceUnsampled:
 			s = config.SamplerConfig{Name: config.SamplerAlwaysOff}
 		}
-		bsp := sdktrace.NewBatchSpanProcessor(discardExporter{})
+		var exp sdktrace.SpanExporter = discardExporter{}
+		var opts []sdktrace.BatchSpanProcessorOption
 		if tracing == traceAllOTLP {
 			// Blocking: a loop faster than the export would otherwise
 			// fill the queue and have spans dropped, not exported.
-			bsp = sdktrace.NewBatchSpanProcessor(otlpExporter(tb), sdktrace.WithBlocking())
+			exp, opts = otlpExporter(tb), []sdktrace.BatchSpanProcessorOption{sdktrace.WithBlocking()}
 		}
-		tel = telemetry.New(bsp, nil, s)
+		tel = telemetry.New(sdktrace.NewBatchSpanProcessor(exp, opts...), nil, s)
 		tb.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	}
 	return Chain(router, NewTracing(tel), m, NewAccessLog(logging.New(log, slog.LevelInfo)))
