@@ -15,9 +15,8 @@ import pytest
 
 from components import pulumi_internals as sdk
 from tests.harness import run_with_mocks
-from tests.sdk_touchpoints import exists, reaching_in
+from tests.sdk_touchpoints import REPO, exists, reaching_in
 
-REPO = Path(__file__).resolve().parents[1]
 ADAPTER = REPO / "components" / "pulumi_internals.py"
 PRIVATE = re.compile(
     r"_special_secret_sig|_special_sig_key|_get_rpc_manager|_sync_await|run_pulumi_func"

@@ -21,9 +21,8 @@ from pulumi_policy import (
     ResourceValidationArgs,
 )
 
-from tests.sdk_touchpoints import exists, reaching_in
+from tests.sdk_touchpoints import REPO, exists, reaching_in
 
-REPO = Path(__file__).resolve().parents[2]
 ADAPTER = REPO / sdk.ADAPTER
 PRIVATE = re.compile(
     r"pulumi_policy\.(proxy|policy|deserialize)\b"
