@@ -66,7 +66,7 @@ lint: venv ## ruff lint and format check
 	$(VENV)/bin/ruff format --check .
 
 .PHONY: typecheck
-typecheck: venv ## mypy --strict on components/ and policies/
+typecheck: venv ## mypy --strict on components/, gantry/ and policies/
 	$(VENV)/bin/mypy
 
 # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in one process).
@@ -165,14 +165,14 @@ DOC_GENERATORS := docs-config-reference policy-config policy-docs docs-cloud-reg
 .PHONY: docs docs-config-reference docs-cloud-regions
 docs: $(DOC_GENERATORS) ## Regenerate every generated doc and file (config reference, pack configs, rule table, cloud regions)
 docs-config-reference: venv
-	$(PY) -m components.config.reference
+	$(PY) -m gantry.config.reference
 docs-cloud-regions: venv
 	$(PY) scripts/cloud_regions.py
 
 # --- the stack --------------------------------------------------------------------------
-# Every stack command goes through the Automation API driver (components/driver):
+# Every stack command goes through the Automation API driver (gantry/driver):
 # the program runs in the driver's process, so no Pulumi language host is needed.
-DRIVER = $(PY) -m components.driver
+DRIVER = $(PY) -m gantry.driver
 
 .PHONY: bootstrap
 bootstrap: ## Build the Pulumi CLI, plugins, ko/crane and the control plane from Go modules (docs/toolchain.md)

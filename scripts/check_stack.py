@@ -21,8 +21,8 @@ for entry in (REPO, REPO / "policies"):
 from gantry_policies import config as pack  # noqa: E402
 from gantry_policies.stack_settings import settings_for  # noqa: E402
 
-from components.config import StackConfig, StackConfigError  # noqa: E402
-from components.config.source import load_stack  # noqa: E402
+from gantry.config import StackConfig, StackConfigError  # noqa: E402
+from gantry.config.source import load_stack  # noqa: E402
 from scripts.generated import stale_messages  # noqa: E402
 
 

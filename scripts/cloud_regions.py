@@ -1,4 +1,4 @@
-"""Write components/config/cloud_regions.json: the regions the installed cloud SDKs ship.
+"""Write gantry/config/cloud_regions.json: the regions the installed cloud SDKs ship.
 
     python scripts/cloud_regions.py      (part of `make docs`; `make check` finds it stale)
 
@@ -12,7 +12,7 @@ matches the pinned SDKs, e.g. after a version bump.
   locations the SDK ships (it names them in CamelCase; ARM names are the same
   lower-cased). The SDK has no general list.
 - GCP: `pulumi_gcp` ships no list of regions (it is generated from the
-  Terraform provider, which takes any string); components/config/regions.py
+  Terraform provider, which takes any string); gantry/config/regions.py
   checks the shape of a GCP region instead.
 """
 
@@ -25,7 +25,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "components" / "config" / "cloud_regions.json"
+DATA = REPO / "gantry" / "config" / "cloud_regions.json"
 
 
 def _enum_values(module: str, name: str) -> list[str]:

@@ -21,8 +21,8 @@ for entry in (REPO, REPO / "policies", REPO / "scripts"):
 import cloud_regions  # noqa: E402
 from gantry_policies import config, doc  # noqa: E402
 
-from components.config import StackConfigError  # noqa: E402
-from components.config.reference import DOC, render_reference  # noqa: E402
+from gantry.config import StackConfigError  # noqa: E402
+from gantry.config.reference import DOC, render_reference  # noqa: E402
 
 REGENERATE = "make docs"
 
@@ -59,7 +59,7 @@ def _cloud_regions() -> list[str]:
 
 
 GENERATORS = (
-    Generator("docs-config-reference", "components.config.reference", _config_reference),
+    Generator("docs-config-reference", "gantry.config.reference", _config_reference),
     Generator("policy-config", "gantry_policies.config", _pack_configs),
     Generator("policy-docs", "gantry_policies.doc", _rule_table),
     Generator("docs-cloud-regions", "scripts/cloud_regions.py", _cloud_regions),

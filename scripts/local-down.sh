@@ -15,7 +15,7 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 cd "$ROOT"
 step "destroy (stack $STACK)"
 if [[ -x "$PY" ]]; then
-	"$PY" -m components.driver destroy --stack "$STACK" || status=$?
+	"$PY" -m gantry.driver destroy --stack "$STACK" || status=$?
 else
 	echo "[local-down] no .venv: nothing was deployed by make up" >&2
 fi

@@ -22,7 +22,7 @@ die() {
 [[ -x "$PY" ]] || die "no .venv: run make venv"
 [[ -f "$ROOT/Pulumi.$STACK.yaml" ]] || die "Pulumi.$STACK.yaml is missing in $ROOT"
 cd "$ROOT"
-services="$("$PY" -m components.driver services --stack "$STACK")"
+services="$("$PY" -m gantry.driver services --stack "$STACK")"
 
 step "toolchain"
 groups=(engine plugins image)
@@ -43,6 +43,6 @@ if [[ " $services " == *" cluster "* ]]; then
 fi
 
 step "up (stack $STACK, policy pack enforced)"
-"$PY" -m components.driver up --stack "$STACK"
+"$PY" -m gantry.driver up --stack "$STACK"
 printf '\nstack %s up in %ss (state: .pulumi/, kubeconfig: %s)\n' "$STACK" "$((SECONDS - start))" \
 	"$("$ROOT/scripts/local-cluster.sh" kubeconfig)" >&2

@@ -26,14 +26,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from components.config import StackConfigError, source  # noqa: E402
-from components.config.stack import StackConfig  # noqa: E402
-from components.config_adapter import planned_endpoints, service_spec  # noqa: E402
 from components.go_service.manifests import render  # noqa: E402
 from components.go_service.spec import (  # noqa: E402
     MIN_KUBERNETES_VERSION,
     validate_image_reference,
 )
+from gantry.config import StackConfigError, source  # noqa: E402
+from gantry.config.stack import StackConfig  # noqa: E402
+from gantry.config_adapter import planned_endpoints, service_spec  # noqa: E402
 
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
 PLACEHOLDER_REGISTRY = "registry.invalid"

@@ -18,9 +18,9 @@ sys.path.insert(0, str(REPO))
 from components.alerts import AlertScope, build_rule_groups  # noqa: E402
 from components.alerts.render import write_rule_files  # noqa: E402
 from components.alerts.runbooks import DEFAULT_RUNBOOK_BASE_URL  # noqa: E402
-from components.config import StackConfigError  # noqa: E402
-from components.config.source import load_stack  # noqa: E402
-from components.config_adapter import slos  # noqa: E402
+from gantry.config import StackConfigError  # noqa: E402
+from gantry.config.source import load_stack  # noqa: E402
+from gantry.config_adapter import slos  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

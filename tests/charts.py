@@ -6,7 +6,7 @@ pin, `<chart>-<version>/` (each with its dependencies under its own
 that exists; set to the empty string, or with neither, charts come from the
 upstream repositories pinned in components/versions.py (index.yaml, then the
 chart archive), which needs internet. Each failure names the setting that
-fixes it. The program reads the same variable (components/program.py).
+fixes it. The program reads the same variable (gantry/program.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from components import pulumi_internals as sdk
+from gantry import pulumi_internals as sdk
 
 Fake = Callable[[pulumi_mocks.MockResourceArgs], dict[str, Any]]
 CallFake = Callable[[pulumi_mocks.MockCallArgs], dict[str, Any]]

@@ -1,6 +1,6 @@
 """Checks shared by the tests of the two private-SDK adapters.
 
-components/pulumi_internals.py (the Pulumi SDK) and
+gantry/pulumi_internals.py (the Pulumi SDK) and
 policies/gantry_policies/sdk_internals.py (pulumi-policy) each list their
 touchpoints as `module.name`; their tests check that each still exists and
 grep the repository for any other file that reaches into the same SDK.
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = ("components", "scripts", "tests", "policies")
+FOLDERS = ("components", "gantry", "scripts", "tests", "policies")
 
 
 def exists(touchpoint: str) -> bool:

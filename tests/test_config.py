@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
-from components.config.loader import decode_pulumi_config
-from components.config.minimums import PROFILE_FLOORS
-from components.config.reference import DOC, render_reference
 from components.quantities import mebibytes, millicores, parse_quantity
+from gantry.config import PROFILE_DEFAULTS, StackConfigError, parse_stack_config
+from gantry.config.loader import decode_pulumi_config
+from gantry.config.minimums import PROFILE_FLOORS
+from gantry.config.reference import DOC, render_reference
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = ("local", "dev", "prod")

@@ -1,4 +1,4 @@
-"""components/config_adapter.py: the components' own args mirror the stack config.
+"""gantry/config_adapter.py: the components' own args mirror the stack config.
 
 Each args class has the defaults of the config key it is filled from, so a
 component built without the adapter behaves as the stack config's reference
@@ -17,15 +17,18 @@ import pytest
 from pydantic import BaseModel
 
 from components.alerts import settings as alerts
-from components.config.observability import ChartSource as ChartSourceConfig
-from components.config.observability import ObservabilityConfig
-from components.config.observability import Receiver as ReceiverConfig
-from components.config.observability import Retention as RetentionConfig
-from components.config.observability import Storage as StorageConfig
-from components.config.service import Autoscaling, Ingress, Replicas, Resources, ServiceConfig
-from components.config.service import Shutdown as ShutdownConfig
-from components.config.slo import SloConfig
-from components.config.targets import (
+from components.go_service import spec
+from components.observability import settings as observability
+from components.targets import settings as targets
+from gantry.config.observability import ChartSource as ChartSourceConfig
+from gantry.config.observability import ObservabilityConfig
+from gantry.config.observability import Receiver as ReceiverConfig
+from gantry.config.observability import Retention as RetentionConfig
+from gantry.config.observability import Storage as StorageConfig
+from gantry.config.service import Autoscaling, Ingress, Replicas, Resources, ServiceConfig
+from gantry.config.service import Shutdown as ShutdownConfig
+from gantry.config.slo import SloConfig
+from gantry.config.targets import (
     AwsTarget,
     AzureTarget,
     ExistingTarget,
@@ -34,16 +37,13 @@ from components.config.targets import (
     NodePoolConfig,
     RegistryCredentials,
 )
-from components.config_adapter import (
+from gantry.config_adapter import (
     observability_settings,
     receiver,
     service_settings,
     slo,
     target_settings,
 )
-from components.go_service import spec
-from components.observability import settings as observability
-from components.targets import settings as targets
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = {"name": "general", "arch": "amd64", "instance_type": "t3.large"}

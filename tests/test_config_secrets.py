@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from components.config.base import Model, SecretKey
-from components.config.secrets import secret_key_values
-from components.config.stack import StackConfig
+from gantry.config.base import Model, SecretKey
+from gantry.config.secrets import secret_key_values
+from gantry.config.stack import StackConfig
 from scripts.render_manifests import load_stack
 
 

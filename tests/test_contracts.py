@@ -31,7 +31,7 @@ def _run(stack: str, releases: Releases | None) -> Recording:
     if releases is None:
         return test_program.run_stack(stack)
     patch = pytest.MonkeyPatch()
-    patch.setattr("components.config_adapter.RELEASES", releases)
+    patch.setattr("gantry.config_adapter.RELEASES", releases)
     try:
         return test_program.run_stack.__wrapped__(stack)
     finally:
@@ -168,14 +168,15 @@ is components/observability/endpoints.py."""
 
 
 def _component_lines() -> Iterator[tuple[str, str]]:
-    for path in sorted((REPO / "components").rglob("*.py")):
-        for line in path.read_text().splitlines():
-            yield str(path.relative_to(REPO)), line
+    for name, source in _python_files("components", "gantry"):
+        for line in source.splitlines():
+            yield name, line
 
 
 @pytest.mark.parametrize("pattern", list(FACTS), ids=[fact for _, fact in FACTS.values()])
 def test_each_fact_is_written_once(pattern: str) -> None:
-    """A grep of components/: outside observability/endpoints.py nothing restates these."""
+    """A grep of components/ and gantry/: outside observability/endpoints.py nothing restates
+    these."""
     example, fact = FACTS[pattern]
     assert re.search(pattern, example), "the pattern would not even catch the old restatement"
     places = [
@@ -214,19 +215,19 @@ def test_environment_is_the_stack_name_not_the_profile() -> None:
 
 
 MAY_SEE_THE_CONFIG = (
-    "components/config/",
-    "components/config_adapter.py",
-    "components/program.py",
-    "components/driver/",
+    "gantry/config/",
+    "gantry/config_adapter.py",
+    "gantry/program.py",
+    "gantry/driver/",
 )
-"""The only modules that may import `components.config`: the config itself, the adapter that
+"""The only modules that may import `gantry.config`: the config itself, the adapter that
 maps it onto the components' args, the program that reads it once, and the driver (which
 validates a stack and finds its pack config before the engine runs)."""
 
 
 def _imported_modules(name: str, source: str) -> set[str]:
     """Every module the file `name` (repository-relative) imports, relative imports resolved:
-    `from .config import x` in components/deployment.py is `components.config`."""
+    `from .config import x` in gantry/deployment.py is `gantry.config`."""
     package = list(Path(name).with_suffix("").parts[:-1])
     found: set[str] = set()
     for node in ast.walk(ast.parse(source, name)):
@@ -240,39 +241,58 @@ def _imported_modules(name: str, source: str) -> set[str]:
     return found
 
 
-def _sees_the_config(name: str, source: str) -> bool:
+def _imports(package: str, name: str, source: str) -> bool:
     return any(
-        module == "components.config" or module.startswith("components.config.")
+        module == package or module.startswith(f"{package}.")
         for module in _imported_modules(name, source)
     )
+
+
+def _sees_the_config(name: str, source: str) -> bool:
+    return _imports("gantry.config", name, source)
+
+
+def _python_files(*folders: str) -> Iterator[tuple[str, str]]:
+    for folder in folders:
+        for path in sorted((REPO / folder).rglob("*.py")):
+            yield str(path.relative_to(REPO)), path.read_text()
 
 
 @pytest.mark.parametrize(
     ("name", "source"),
     [
-        ("components/x.py", "from components.config.targets import AwsTarget"),
-        ("components/go_service/x.py", "from ..config import service"),
-        ("components/x.py", "from .config import StackConfig"),
-        ("components/x.py", "from . import config"),
-        ("components/x.py", "import components.config.stack"),
+        ("components/x.py", "from gantry.config.targets import AwsTarget"),
+        ("gantry/driver/x.py", "from ..config import service"),
+        ("gantry/x.py", "from .config import StackConfig"),
+        ("gantry/x.py", "from . import config"),
+        ("components/x.py", "import gantry.config.stack"),
     ],
 )
 def test_the_import_check_catches_every_spelling(name: str, source: str) -> None:
     assert _sees_the_config(name, source)
     assert not _sees_the_config(name, "from components.quantities import mebibytes")
-    assert not _sees_the_config(name, "from components.config_adapter import target_settings")
+    assert not _sees_the_config(name, "from gantry.config_adapter import target_settings")
 
 
 def test_only_the_adapter_and_the_wiring_see_the_config() -> None:
-    """Components take args classes of their own; components/config_adapter.py maps the
-    stack config onto them and is the only component-side module that knows both."""
+    """Components take args classes of their own; gantry/config_adapter.py maps the
+    stack config onto them and is the only module that knows both."""
     offenders = [
         name
-        for path in sorted((REPO / "components").rglob("*.py"))
-        if not (name := str(path.relative_to(REPO))).startswith(MAY_SEE_THE_CONFIG)
-        and _sees_the_config(name, path.read_text())
+        for name, source in _python_files("components", "gantry")
+        if not name.startswith(MAY_SEE_THE_CONFIG) and _sees_the_config(name, source)
     ]
     assert offenders == [], (
-        f"components.config imported by {offenders}: give the component an args class of its"
-        " own and map the config onto it in components/config_adapter.py"
+        f"gantry.config imported by {offenders}: give the component an args class of its"
+        " own and map the config onto it in gantry/config_adapter.py"
     )
+
+
+def test_components_do_not_depend_on_the_application() -> None:
+    """components/ holds reusable components: none imports the program, its wiring, the
+    driver or the stack config of gantry/, so each can be used without them."""
+    assert _imports("gantry", "components/x.py", "from gantry.deployment import deploy_to_target")
+    offenders = [
+        name for name, source in _python_files("components") if _imports("gantry", name, source)
+    ]
+    assert offenders == [], f"components importing the application (gantry/): {offenders}"

@@ -20,11 +20,11 @@ from pulumi.automation.events import (
     SummaryEvent,
 )
 
-from components.driver.__main__ import main
-from components.driver.progress import Progress, short_urn
-from components.driver.results import Exit, Result
-from components.driver.stack import load_config, local_services
-from components.driver.toolchain import (
+from gantry.driver.__main__ import main
+from gantry.driver.progress import Progress, short_urn
+from gantry.driver.results import Exit, Result
+from gantry.driver.stack import load_config, local_services
+from gantry.driver.toolchain import (
     LOCAL_PASSPHRASE,
     Toolchain,
     ToolchainError,

@@ -44,9 +44,7 @@ def test_make_docs_runs_nothing_else() -> None:
 
 def test_cloud_regions_match_the_installed_sdks() -> None:
     text = cloud_regions.DATA.read_text(encoding="utf-8")
-    assert text == cloud_regions.render(), (
-        f"components/config/cloud_regions.json: run `{REGENERATE}`"
-    )
+    assert text == cloud_regions.render(), f"gantry/config/cloud_regions.json: run `{REGENERATE}`"
     assert "eu-west-1" in cloud_regions.collect()["aws"]["regions"]  # type: ignore[operator]
     assert "westeurope" in cloud_regions.collect()["azure"]["regions"]  # type: ignore[operator]
 

@@ -1,7 +1,7 @@
 """The private Pulumi SDK names gantry relies on: present, behaving, and used in one module.
 
 An SDK upgrade that moves one of them fails here by name (and on import of
-components/pulumi_internals.py), never as a quietly empty config or a secret
+gantry/pulumi_internals.py), never as a quietly empty config or a secret
 that no longer looks secret.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components import pulumi_internals as sdk
+from gantry import pulumi_internals as sdk
 from tests.harness import run_with_mocks
 from tests.sdk_touchpoints import REPO, exists, reaching_in
 
-ADAPTER = REPO / "components" / "pulumi_internals.py"
+ADAPTER = REPO / "gantry" / "pulumi_internals.py"
 PRIVATE = re.compile(
     r"_special_secret_sig|_special_sig_key|_get_rpc_manager|_sync_await|run_pulumi_func"
     r"|engine_config|runtime\.config\b|runtime import config\b|settings\.(SETTINGS|ROOT)"
@@ -28,7 +28,7 @@ PRIVATE = re.compile(
 @pytest.mark.parametrize("touchpoint", sdk.TOUCHPOINTS)
 def test_every_touchpoint_exists_in_the_installed_sdk(touchpoint: str) -> None:
     assert exists(touchpoint), (
-        f"{touchpoint} is gone: adapt components/pulumi_internals.py to the new SDK"
+        f"{touchpoint} is gone: adapt gantry/pulumi_internals.py to the new SDK"
     )
 
 
@@ -77,4 +77,4 @@ def test_reset_forgets_a_failed_run() -> None:
 
 def test_no_other_file_reaches_into_the_sdk_internals() -> None:
     offenders = reaching_in(PRIVATE, (ADAPTER, Path(__file__)))
-    assert offenders == [], "use components/pulumi_internals.py instead:\n" + "\n".join(offenders)
+    assert offenders == [], "use gantry/pulumi_internals.py instead:\n" + "\n".join(offenders)

@@ -44,6 +44,7 @@ STACKS = ["dev", "prod"]
         (["Pulumi.yaml"], STACKS),
         (["__main__.py"], STACKS),
         (["components/observability/loki.py"], STACKS),
+        (["gantry/config_adapter.py"], STACKS),
         (["policies/gantry_policies/pod_security.py"], STACKS),
         (["app/internal/server/server.go"], STACKS),
         (["requirements.txt"], STACKS),

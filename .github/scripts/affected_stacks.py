@@ -3,10 +3,10 @@
 Rules (first match wins, per changed path):
 - ``Pulumi.<stack>.yaml`` and ``policies/config/<stack>.json`` affect only that stack;
 - paths that cannot change a deployment (docs, tests, markdown) affect none;
-- everything else (``components/``, ``__main__.py``, ``Pulumi.yaml``, ``policies/``, ``app/``,
-  requirements, the delivery workflows, unknown paths) affects every stack. Unknown paths
-  count as "all" on purpose: a preview too many costs minutes, a preview too few lets an
-  unreviewed change reach production.
+- everything else (``components/``, ``gantry/``, ``__main__.py``, ``Pulumi.yaml``,
+  ``policies/``, ``app/``, requirements, the delivery workflows, unknown paths) affects every
+  stack. Unknown paths count as "all" on purpose: a preview too many costs minutes, a preview
+  too few lets an unreviewed change reach production.
 
 Usage in CI: ``git diff --name-only --no-renames BASE HEAD | affected_stacks.py --stacks dev,prod``
 prints ``stacks=<json list>``, ``include=<json matrix entries>`` and ``any=<true|false>``

@@ -1,7 +1,7 @@
 """What the manifest builders need to know, as one immutable value.
 
 `ServiceSettings` is the service as a workload (ports, replicas, resources,
-shutdown, ...), GoService's own args: components/config_adapter.py fills it
+shutdown, ...), GoService's own args: gantry/config_adapter.py fills it
 from `gantry:service`, and its defaults are that key's defaults.
 The builders are pure: the same `ServiceSpec` always gives the same objects.
 Two fields may hold Pulumi Outputs when the component builds the spec (the

@@ -1,7 +1,7 @@
 """ObservabilityStack's own settings: profile, retention, volumes, chart sources, receivers.
 
 Plain frozen data with the defaults of `gantry:observability`, which
-components/config_adapter.py maps onto them; the value builders, the
+gantry/config_adapter.py maps onto them; the value builders, the
 Alertmanager config and the requests budget read these, never the stack config.
 """
 

@@ -1,7 +1,7 @@
 """Each target kind's own settings: what its module builds, with documented defaults.
 
 Plain frozen data, free of any cloud SDK, so the factory and
-components/config_adapter.py (which maps each `gantry:targets` entry onto
+gantry/config_adapter.py (which maps each `gantry:targets` entry onto
 one of these) import them without loading pulumi_aws, pulumi_gcp or
 pulumi_azure_native. Each cloud module takes its own class; the defaults
 are those of the stack config's target models.

@@ -5,7 +5,7 @@ targets; levels from ``gantry:policy.strictness``; exceptions from
 ``gantry:policy.exemptions`` / ``public_services``. Nothing here is a second copy
 of the stack: change the stack file, then ``make policy-config``.
 
-Only ``load_stack`` needs the project's own packages (``components.config``,
+Only ``load_stack`` needs the project's own packages (``gantry.config``,
 pydantic, PyYAML); the pack itself never imports this module.
 """
 
@@ -163,6 +163,6 @@ def load_stack(stack: str, root: Path = PROJECT_ROOT) -> Any:
         sys.path.insert(0, str(root))  # run from policies/: the project's own packages
     # Imported here, not at the top: the engine's pack venv has neither (see module doc).
     # The project's own file loader: a bad file is one StackConfigError with file and line.
-    from components.config.source import load_stack as load_stack_file  # noqa: PLC0415
+    from gantry.config.source import load_stack as load_stack_file  # noqa: PLC0415
 
     return load_stack_file(root, stack)

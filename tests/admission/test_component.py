@@ -10,10 +10,10 @@ import pytest
 import test_program
 
 from components.admission import SignatureVerification, SignatureVerificationArgs
-from components.config.image import SignatureVerification as SignatureVerificationConfig
-from components.config_adapter import signature_args
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.versions import CHARTS
+from gantry.config.image import SignatureVerification as SignatureVerificationConfig
+from gantry.config_adapter import signature_args
 from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, run_with_mocks, unwrap
 

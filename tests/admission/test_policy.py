@@ -15,7 +15,7 @@ from components.admission.policy import (
     image_glob,
     keyless_authority,
 )
-from components.config.image import DEFAULT_SIGNER_SUBJECT, GITHUB_ACTIONS_ISSUER
+from gantry.config.image import DEFAULT_SIGNER_SUBJECT, GITHUB_ACTIONS_ISSUER
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-prod/hello"
 DIGEST = "sha256:" + "ab" * 32

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from components.alerts.settings import Slo
-from components.config.slo import SloConfig, default_slos
+from gantry.config.slo import SloConfig, default_slos
 
 
 def test_latency_threshold_must_be_a_bucket_bound() -> None:

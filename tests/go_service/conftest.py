@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from components.config.service import ServiceConfig
-from components.config_adapter import planned_endpoints, service_settings
-from components.config_adapter import service_spec as adapter_spec
 from components.go_service.spec import ServiceSpec
 from components.observability.endpoints import endpoints_for
+from gantry.config.service import ServiceConfig
+from gantry.config_adapter import planned_endpoints, service_settings
+from gantry.config_adapter import service_spec as adapter_spec
 from scripts.render_manifests import load_stack
 
 DIGEST = "sha256:" + "ab" * 32

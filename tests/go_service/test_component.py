@@ -9,10 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import pulumi_internals as sdk
-from components.config_adapter import go_service_args, planned_endpoints
 from components.go_service.component import GoService
 from components.targets.base import ClusterTarget, RegistryEndpoint
+from gantry import pulumi_internals as sdk
+from gantry.config_adapter import go_service_args, planned_endpoints
 from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, run_with_mocks, unwrap
 

@@ -27,7 +27,7 @@ import yaml
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from components.driver.toolchain import LOCAL_PASSPHRASE
+from gantry.driver.toolchain import LOCAL_PASSPHRASE
 from scripts.verify_image import Crane, verify
 
 from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, free_port, run
@@ -64,10 +64,10 @@ class Deployed:
     tmp: Path
 
     def driver(self, *args: str) -> tuple[int, dict[str, Any], str]:
-        """Run `python -m components.driver ARGS --json F`: (exit code, result, output)."""
+        """Run `python -m gantry.driver ARGS --json F`: (exit code, result, output)."""
         result_file = self.tmp / f"result-{time.monotonic_ns()}.json"
         done = subprocess.run(
-            [sys.executable, "-m", "components.driver", *args, "--json", str(result_file)],
+            [sys.executable, "-m", "gantry.driver", *args, "--json", str(result_file)],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -126,7 +126,7 @@ def deployed(
         yield Deployed(env=env, api=api, up_log=up_log, tmp=tmp)
     finally:
         subprocess.run(
-            [sys.executable, "-m", "components.driver", "destroy", "--stack", "local"],
+            [sys.executable, "-m", "gantry.driver", "destroy", "--stack", "local"],
             env=env,
             cwd=ROOT,
             capture_output=True,

@@ -22,8 +22,8 @@ import pulumi_kubernetes as k8s
 import pytest
 from pulumi import automation as auto
 
-from components.driver.progress import Progress
-from components.driver.toolchain import find_toolchain
+from gantry.driver.progress import Progress
+from gantry.driver.toolchain import find_toolchain
 
 from .conftest import ROOT
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.config.observability import ObservabilityConfig
-from components.config_adapter import observability_settings
 from components.observability.plan import Plan
+from gantry.config.observability import ObservabilityConfig
+from gantry.config_adapter import observability_settings
 
 PlanFactory = Callable[..., Plan]
 

@@ -11,12 +11,12 @@ import pulumi_kubernetes as k8s
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
-from components.config.observability import ObservabilityConfig
-from components.config_adapter import observability_args, observability_settings
 from components.observability.budget import SMALL_BUDGET_MEBIBYTES, SMALL_BUDGET_MILLICORES
 from components.observability.component import ObservabilityStack, ObservabilityStackArgs
 from components.targets import storage_values
 from components.targets.base import ClusterTarget, ObjectStorage, RegistryEndpoint
+from gantry.config.observability import ObservabilityConfig
+from gantry.config_adapter import observability_args, observability_settings
 from scripts.render_manifests import load_stack
 from tests.harness import Recording, Registered, is_secret, run_with_mocks, unwrap
 

@@ -13,8 +13,6 @@ import yaml
 
 from components.alerts.scope import AlertScope
 from components.alerts.slo import slo_rule_groups
-from components.config.slo import default_slos
-from components.config_adapter import slo
 from components.observability.dashboards import (
     dashboard_json,
     dashboard_uid,
@@ -22,6 +20,8 @@ from components.observability.dashboards import (
     service_dashboard,
 )
 from components.observability.grafana import datasources
+from gantry.config.slo import default_slos
+from gantry.config_adapter import slo
 
 from .conftest import PlanFactory
 

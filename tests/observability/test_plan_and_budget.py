@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from components.config import parse_stack_config
-from components.config.observability import ObservabilityConfig
-from components.config_adapter import observability_settings
 from components.observability.budget import (
     SMALL_BUDGET_MEBIBYTES,
     SMALL_BUDGET_MILLICORES,
@@ -20,8 +17,11 @@ from components.observability.component import chart_source, stack_footprint
 from components.observability.plan import go_duration
 from components.observability.settings import ChartSource, ObservabilitySettings
 from components.observability.values_loki import loki_base_values, loki_workloads
-from components.program import with_chart_mirror
 from components.versions import CHARTS
+from gantry.config import parse_stack_config
+from gantry.config.observability import ObservabilityConfig
+from gantry.config_adapter import observability_settings
+from gantry.program import with_chart_mirror
 
 from .conftest import PlanFactory
 

@@ -8,13 +8,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import pulumi_internals as sdk
-from components.config.targets import AwsTarget
-from components.config_adapter import target_settings
 from components.targets.aws import AwsCluster, AwsClusterArgs
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.settings import AwsSettings
+from gantry import pulumi_internals as sdk
+from gantry.config.targets import AwsTarget
+from gantry.config_adapter import target_settings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import AWS_CALLS, AWS_FAKES
 

@@ -9,9 +9,6 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import pulumi_internals as sdk
-from components.config.targets import AzureTarget
-from components.config_adapter import target_settings
 from components.targets.acr_login import ACR_TOKEN_USER, exchange_token
 from components.targets.azure import (
     AzureCluster,
@@ -22,6 +19,9 @@ from components.targets.azure import (
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.settings import AzureSettings
+from gantry import pulumi_internals as sdk
+from gantry.config.targets import AzureTarget
+from gantry.config_adapter import target_settings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import AZURE_CALLS, AZURE_FAKES, DEPLOYER, SUBSCRIPTION, TENANT
 

@@ -7,13 +7,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import pulumi_internals as sdk
-from components.config.targets import GcpTarget
-from components.config_adapter import target_settings
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.gcp import GcpCluster, GcpClusterArgs, account_id, cleanup_policies
 from components.targets.settings import GcpSettings
+from gantry import pulumi_internals as sdk
+from gantry.config.targets import GcpTarget
+from gantry.config_adapter import target_settings
 from tests.harness import Recording, is_secret, run_with_mocks, unwrap
 from tests.targets.fakes import GCP_CALLS, GCP_FAKES, PROJECT_NUMBER
 

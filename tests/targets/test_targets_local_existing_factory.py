@@ -11,10 +11,6 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import pulumi_internals as sdk
-from components.config.stack import StackConfig
-from components.config.targets import ExistingTarget
-from components.config_adapter import target_context, target_settings
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
@@ -26,6 +22,10 @@ from components.targets.local import (
     local_control_plane_kubeconfig,
 )
 from components.targets.settings import LocalSettings
+from gantry import pulumi_internals as sdk
+from gantry.config.stack import StackConfig
+from gantry.config.targets import ExistingTarget
+from gantry.config_adapter import target_context, target_settings
 from tests.harness import is_secret, run_with_mocks, unwrap
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,8 +186,8 @@ def test_factory_builds_one_target_per_config_entry_in_order() -> None:
 LAZY_PROBE = """
 import json, sys
 import pulumi
-from components.config.stack import StackConfig
-from components.config_adapter import target_context, target_settings
+from gantry.config.stack import StackConfig
+from gantry.config_adapter import target_context, target_settings
 from components.targets.factory import build_targets
 from tests.harness import run_with_mocks
 config = StackConfig.model_validate(json.loads(sys.argv[1]))

@@ -19,12 +19,12 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from components.config.targets import AwsTarget, AzureTarget, GcpTarget
-from components.config_adapter import target_settings
 from components.targets.aws import AwsCluster, AwsClusterArgs
 from components.targets.azure import AzureCluster, AzureClusterArgs
 from components.targets.context import TargetContext
 from components.targets.gcp import GcpCluster, GcpClusterArgs
+from gantry.config.targets import AwsTarget, AzureTarget, GcpTarget
+from gantry.config_adapter import target_settings
 from tests.harness import Recording, Registered, run_with_mocks
 from tests.targets.fakes import AWS_CALLS, AWS_FAKES, AZURE_CALLS, AZURE_FAKES, GCP_CALLS, GCP_FAKES
 

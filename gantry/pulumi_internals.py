@@ -8,7 +8,7 @@ pulumi==3.272.0 (requirements.txt). Each is looked up here, by name, when this
 module is imported: an SDK upgrade that moves one fails on import with the
 touchpoint's name instead of misbehaving quietly, and
 tests/test_pulumi_internals.py checks that each still does what we rely on.
-Nothing else in components/, scripts/ or tests/ may name them
+Nothing else in components/, gantry/, scripts/, tests/ or policies/ may name them
 (tests/test_pulumi_internals.py greps for it).
 """
 
@@ -31,7 +31,7 @@ def _require(module: str, name: str) -> Any:
     except (ImportError, AttributeError) as error:
         msg = (
             f"{module}.{name} is gone from the installed Pulumi SDK; gantry relies on it "
-            f"(components/pulumi_internals.py). Adapt that module to the new SDK: {error}"
+            f"(gantry/pulumi_internals.py). Adapt that module to the new SDK: {error}"
         )
         raise SdkInternalsMovedError(msg) from error
 

@@ -11,7 +11,7 @@ from .progress import PolicyFinding
 
 
 class Exit(IntEnum):
-    """Exit codes of `python -m components.driver`; the docs list them."""
+    """Exit codes of `python -m gantry.driver`; the docs list them."""
 
     OK = 0
     FAILED = 1

@@ -1,4 +1,4 @@
-"""`python -m components.driver COMMAND --stack NAME`: gantry's stacks without a language host.
+"""`python -m gantry.driver COMMAND --stack NAME`: gantry's stacks without a language host.
 
 `services` prints the local services the stack needs before `up` (registry,
 cluster), read from its config, for scripts/local-up.sh.
@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from components.config.loader import StackConfigError
+from gantry.config.loader import StackConfigError
 
 from .results import Exit, Result
 from .stack import Options, load_config, local_services, run
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m components.driver", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gantry.driver", description=__doc__)
     parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("--stack", default="local", help="stack name (default: local)")
     parser.add_argument(

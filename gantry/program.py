@@ -2,7 +2,7 @@
 
 `__main__.py` calls `run()` when the normal Pulumi install starts the program
 through its Python language host; the Automation API driver
-(`components.driver`) passes `run` as an inline program, so the engine never
+(`gantry.driver`) passes `run` as an inline program, so the engine never
 needs a language host binary. Both register the same resources.
 """
 
@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pulumi
 
-from components import pulumi_internals as sdk
-from components.config import StackConfig, decode_pulumi_config, parse_stack_config
-from components.config_adapter import (
+from components.go_image import GoImage
+from components.go_image.metadata import checkout_revision
+from components.targets.factory import build_targets
+from gantry import pulumi_internals as sdk
+from gantry.config import StackConfig, decode_pulumi_config, parse_stack_config
+from gantry.config_adapter import (
     deployment_args,
     image_args,
     target_context,
     target_settings,
 )
-from components.deployment import deploy_to_target
-from components.go_image import GoImage
-from components.go_image.metadata import checkout_revision
-from components.targets.factory import build_targets
+from gantry.deployment import deploy_to_target
 
 
 def load_config() -> tuple[StackConfig, dict[str, pulumi.Output[str]]]:

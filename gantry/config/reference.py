@@ -24,7 +24,7 @@ from .stack import PROFILE_DEFAULTS, StackConfig
 
 HEADER = """# Stack config reference
 
-Generated from the models in `components/config/` by `make docs`; do not
+Generated from the models in `gantry/config/` by `make docs`; do not
 edit by hand (a test fails when this file and the models disagree). Every
 key lives in the `gantry:` namespace of `Pulumi.<stack>.yaml`; a key not
 listed here is an error. The stack's profile replaces some defaults: see

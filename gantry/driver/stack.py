@@ -1,7 +1,7 @@
 """One stack of the project in the repo, run through the Automation API.
 
 `LocalWorkspace(work_dir=<repo>)` reads the repo's own `Pulumi.yaml` and
-`Pulumi.<stack>.yaml` (it writes neither), and `program=components.program.run`
+`Pulumi.<stack>.yaml` (it writes neither), and `program=gantry.program.run`
 makes every operation an inline program: the engine gets its language
 runtime from this process over `--client`.
 """
@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from components import program
-from components.config.source import load_stack_file, stack_file
-from components.config.stack import StackConfig
-from components.config.targets import LocalTarget
+from gantry import program
+from gantry.config.source import load_stack_file, stack_file
+from gantry.config.stack import StackConfig
+from gantry.config.targets import LocalTarget
 
 from .progress import QUIET_OPS, Progress
 from .results import Exit, Result

@@ -1,7 +1,7 @@
 """What gantry deploys to one target: the components and how their contracts meet.
 
-`components/program.py` calls `deploy_to_target` once per target with the
-args that components/config_adapter.py derived from the stack config;
+`gantry/program.py` calls `deploy_to_target` once per target with the
+args that gantry/config_adapter.py derived from the stack config;
 keeping the wiring here lets it be type-checked and read in one place. It
 registers no component of its own, so resource names and URNs stay those of
 the parts.
@@ -15,13 +15,13 @@ from typing import Any
 
 import pulumi
 
-from .admission import SignatureVerification
-from .admission.component import SignatureVerificationArgs
-from .alert_rules import AlertRules, AlertRulesArgs
-from .go_service.component import GoService, GoServiceArgs
-from .observability.component import ObservabilityStack, ObservabilityStackArgs
-from .observability.endpoints import ObservabilityEndpoints
-from .targets.base import ClusterTarget
+from components.admission import SignatureVerification
+from components.admission.component import SignatureVerificationArgs
+from components.alert_rules import AlertRules, AlertRulesArgs
+from components.go_service.component import GoService, GoServiceArgs
+from components.observability.component import ObservabilityStack, ObservabilityStackArgs
+from components.observability.endpoints import ObservabilityEndpoints
+from components.targets.base import ClusterTarget
 
 ServiceArgsFor = Callable[[ObservabilityEndpoints | None, Sequence[pulumi.Resource]], GoServiceArgs]
 """GoService's args given the observability stack's endpoints (None without a stack) and
@@ -32,7 +32,7 @@ AlertArgsFor = Callable[[ObservabilityEndpoints], AlertRulesArgs]
 
 @dataclass(frozen=True)
 class DeploymentArgs:
-    """Every component's args on one target (components/config_adapter.py builds them).
+    """Every component's args on one target (gantry/config_adapter.py builds them).
 
     service_name: the service's name; GoService is named `<target>-<service_name>`.
     port: the service's port, for the `port_forward` output.

@@ -22,21 +22,6 @@ from components.admission.component import (
 from components.alert_rules import AlertRulesArgs
 from components.alerts import AlertScope
 from components.alerts.settings import Slo
-from components.config.observability import ObservabilityConfig
-from components.config.observability import Receiver as ReceiverConfig
-from components.config.service import ServiceConfig
-from components.config.slo import SloConfig
-from components.config.stack import StackConfig
-from components.config.targets import (
-    AwsTarget,
-    AzureTarget,
-    ExistingTarget,
-    GcpTarget,
-    LocalTarget,
-    NodePoolConfig,
-    TargetConfig,
-)
-from components.deployment import DeploymentArgs
 from components.go_image import GoImageArgs
 from components.go_service.component import GoServiceArgs
 from components.go_service.namespace import service_account_name
@@ -70,6 +55,21 @@ from components.targets.settings import (
     NodePool,
     TargetSettings,
 )
+from gantry.config.observability import ObservabilityConfig
+from gantry.config.observability import Receiver as ReceiverConfig
+from gantry.config.service import ServiceConfig
+from gantry.config.slo import SloConfig
+from gantry.config.stack import StackConfig
+from gantry.config.targets import (
+    AwsTarget,
+    AzureTarget,
+    ExistingTarget,
+    GcpTarget,
+    LocalTarget,
+    NodePoolConfig,
+    TargetConfig,
+)
+from gantry.deployment import DeploymentArgs
 
 RELEASES = Releases()
 """The observability charts' release names, shared by the stack and the targets
