@@ -151,9 +151,16 @@ def _name(container: dict[str, Any]) -> str:
     return str(container.get("name"))
 
 
-def _windows(spec: dict[str, Any]) -> bool:
+WINDOWS_EXEMPT_SINCE: Final[Version] = (1, 25)
+"""From 1.25 the evaluator admits a pod with ``spec.os.name: windows`` past the Linux-only
+restricted controls (allowPrivilegeEscalation, capabilities_restricted,
+seccompProfile_restricted); the evaluators of 1.24 and older judge it like any other pod."""
+
+
+def _windows_exempt(spec: dict[str, Any], version: Version) -> bool:
     os_ = spec.get("os")
-    return isinstance(os_, dict) and os_.get("name") == "windows"
+    is_windows = isinstance(os_, dict) and os_.get("name") == "windows"
+    return is_windows and version >= WINDOWS_EXEMPT_SINCE
 
 
 def _user_namespace(spec: dict[str, Any], version: Version) -> bool:
@@ -227,8 +234,8 @@ def _capabilities_baseline(_m: dict[str, Any], spec: dict[str, Any], _v: Version
     )
 
 
-def _capabilities_restricted(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> Detail:
-    if _windows(spec):
+def _capabilities_restricted(_m: dict[str, Any], spec: dict[str, Any], version: Version) -> Detail:
+    if _windows_exempt(spec, version):
         return None
     no_drop: list[str] = []
     bad_add: list[str] = []
@@ -357,7 +364,36 @@ def _seccomp_explicit(spec: dict[str, Any]) -> tuple[bool, list[str], set[str]]:
     return pod_bad, bad, values
 
 
-def _seccomp_baseline(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> Detail:
+_SECCOMP_FIELDS_SINCE: Final[Version] = (1, 19)
+"""Before 1.19 seccomp was set by alpha annotations, and the evaluator reads those instead."""
+_SECCOMP_POD_ANNOTATION: Final = "seccomp.security.alpha.kubernetes.io/pod"
+_SECCOMP_CONTAINER_ANNOTATION: Final = "container.seccomp.security.alpha.kubernetes.io/"
+
+
+def _seccomp_annotations(meta: dict[str, Any], spec: dict[str, Any]) -> Detail:
+    annotations = meta.get("annotations")
+    given = annotations if isinstance(annotations, dict) else {}
+    keys = [
+        _SECCOMP_POD_ANNOTATION,
+        *(_SECCOMP_CONTAINER_ANNOTATION + _name(c) for _, _, c in containers(spec)),
+    ]
+    bad = sorted(
+        f'{key}="{value}"'
+        for key in dict.fromkeys(keys)
+        if key in given
+        and not (
+            (value := str(given[key])) in ("runtime/default", "docker/default")
+            or value.startswith("localhost/")
+        )
+    )
+    if not bad:
+        return None
+    return f"forbidden {_plural('annotation', 'annotations', len(bad))} {', '.join(bad)}"
+
+
+def _seccomp_baseline(meta: dict[str, Any], spec: dict[str, Any], version: Version) -> Detail:
+    if version < _SECCOMP_FIELDS_SINCE:
+        return _seccomp_annotations(meta, spec)
     pod_bad, bad, values = _seccomp_explicit(spec)
     if not pod_bad and not bad:
         return None
@@ -368,7 +404,7 @@ def _seccomp_baseline(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> 
 
 
 def _seccomp_restricted(meta: dict[str, Any], spec: dict[str, Any], version: Version) -> Detail:
-    if _windows(spec):
+    if _windows_exempt(spec, version):
         return None
     explicit = _seccomp_baseline(meta, spec, version)
     if explicit:
@@ -469,8 +505,10 @@ def _restricted_volumes(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -
     )
 
 
-def _allow_privilege_escalation(_m: dict[str, Any], spec: dict[str, Any], _v: Version) -> Detail:
-    if _windows(spec):
+def _allow_privilege_escalation(
+    _m: dict[str, Any], spec: dict[str, Any], version: Version
+) -> Detail:
+    if _windows_exempt(spec, version):
         return None
     bad = [
         _name(c)
@@ -513,6 +551,9 @@ def _run_as_user(_m: dict[str, Any], spec: dict[str, Any], version: Version) -> 
 # --- registry ----------------------------------------------------------------------
 
 _C = "*containers"  # stands for initContainers, containers and ephemeralContainers
+_OS = ("spec", "os", "name")
+_HOST_USERS = ("spec", "hostUsers")
+_CNAME = ("spec", _C, "*", "name")
 
 
 @dataclass(frozen=True)
@@ -520,7 +561,9 @@ class Control:
     """One Pod Security Standards control.
 
     ``reads`` are the pod-relative fields it depends on (for preview unknowns);
-    ``replaces`` is the baseline control it supersedes at restricted level.
+    ``later_reads``: from each listed version on, the fields it reads instead (the
+    evaluator's check changed); ``replaces`` is the baseline control it supersedes at
+    restricted level.
     """
 
     id: str
@@ -530,14 +573,33 @@ class Control:
     check: CheckFn
     reads: tuple[Path, ...]
     replaces: str | None = None
+    later_reads: tuple[tuple[Version, tuple[Path, ...]], ...] = ()
 
     def active(self, level: Level, version: Version) -> bool:
         return _LEVEL_ORDER[self.level] <= _LEVEL_ORDER[level] and version >= self.since
 
+    def reads_at(self, version: Version) -> tuple[Path, ...]:
+        """The fields the control reads at ``version``."""
+        reads = self.reads
+        for since, later in self.later_reads:
+            if version >= since:
+                reads = later
+        return reads
 
-_OS = ("spec", "os", "name")
-_HOST_USERS = ("spec", "hostUsers")
-_CNAME = ("spec", _C, "*", "name")
+
+def _and_os_from_1_25(reads: tuple[Path, ...]) -> tuple[tuple[Version, tuple[Path, ...]], ...]:
+    """``later_reads`` of a control that exempts Windows pods: ``spec.os.name`` from 1.25."""
+    return ((WINDOWS_EXEMPT_SINCE, (*reads, _OS)),)
+
+
+_CAPABILITIES = (("spec", _C, "*", "securityContext", "capabilities"), _CNAME)
+_ESCALATION = (("spec", _C, "*", "securityContext", "allowPrivilegeEscalation"), _CNAME)
+_SECCOMP = (
+    ("spec", "securityContext", "seccompProfile"),
+    ("spec", _C, "*", "securityContext", "seccompProfile"),
+    _CNAME,
+)
+
 
 CONTROLS: Final[tuple[Control, ...]] = (
     Control(
@@ -610,13 +672,10 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "seccompProfile_baseline",
         "baseline",
         "K06",
-        (1, 19),
+        (1, 0),
         _seccomp_baseline,
-        (
-            ("spec", "securityContext", "seccompProfile"),
-            ("spec", _C, "*", "securityContext", "seccompProfile"),
-            _CNAME,
-        ),
+        (("metadata", "annotations"), _CNAME),
+        later_reads=((_SECCOMP_FIELDS_SINCE, _SECCOMP),),
     ),
     Control(
         "sysctls", "baseline", "K06", (1, 0), _sysctls, (("spec", "securityContext", "sysctls"),)
@@ -647,8 +706,9 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "K05",
         (1, 22),
         _capabilities_restricted,
-        (("spec", _C, "*", "securityContext", "capabilities"), _OS, _CNAME),
+        _CAPABILITIES,
         replaces="capabilities_baseline",
+        later_reads=_and_os_from_1_25(_CAPABILITIES),
     ),
     Control(
         "procMount_restricted",
@@ -674,7 +734,8 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "K08",
         (1, 8),
         _allow_privilege_escalation,
-        (("spec", _C, "*", "securityContext", "allowPrivilegeEscalation"), _OS, _CNAME),
+        _ESCALATION,
+        later_reads=_and_os_from_1_25(_ESCALATION),
     ),
     Control(
         "runAsNonRoot",
@@ -708,13 +769,9 @@ CONTROLS: Final[tuple[Control, ...]] = (
         "K10",
         (1, 19),
         _seccomp_restricted,
-        (
-            ("spec", "securityContext", "seccompProfile"),
-            ("spec", _C, "*", "securityContext", "seccompProfile"),
-            _OS,
-            _CNAME,
-        ),
+        _SECCOMP,
         replaces="seccompProfile_baseline",
+        later_reads=_and_os_from_1_25(_SECCOMP),
     ),
 )
 _BY_ID: Final = {c.id: c for c in CONTROLS}
@@ -750,8 +807,8 @@ def _touches(unknown: Path, pattern: Path) -> bool:
     return True
 
 
-def _blocking_unknown(control: Control, unknowns: Iterable[Path]) -> Path | None:
-    patterns = [p for r in control.reads for p in _expand(r)]
+def _blocking_unknown(control: Control, unknowns: Iterable[Path], version: Version) -> Path | None:
+    patterns = [p for r in control.reads_at(version) for p in _expand(r)]
     for unknown in unknowns:
         if any(_touches(unknown, p) for p in patterns):
             return unknown
@@ -774,7 +831,7 @@ def evaluate(
     for control in active:
         if control.id in replaced or (rules is not None and control.rule not in rules):
             continue
-        blocked = _blocking_unknown(control, unknowns) if unknowns else None
+        blocked = _blocking_unknown(control, unknowns, version) if unknowns else None
         if blocked is not None:
             results.append(PssResult(control.rule, (control.id,), unknown=blocked))
             continue

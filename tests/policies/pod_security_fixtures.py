@@ -77,16 +77,32 @@ def module_dir(pin_dir: Path = PIN_DIR) -> Path:
     return Path(found)
 
 
+def _read(testdata: Path, version_glob: str) -> list[Fixture]:
+    return [
+        Fixture(path.parts[-3].removeprefix("v"), path.parts[-4], path.parts[-2], path)
+        for path in sorted(testdata.glob(f"*/{version_glob}/*/*.yaml"))
+    ]
+
+
 def load_fixtures(pin_dir: Path = PIN_DIR) -> list[Fixture]:
     """Every pass/ and fail/ Pod of both levels at the pinned Kubernetes minor."""
     version = kubernetes_minor(pinned_version(pin_dir))
     testdata = module_dir(pin_dir) / "test" / "testdata"
-    fixtures = [
-        Fixture(version, path.parts[-4], path.parts[-2], path)
-        for path in sorted(testdata.glob(f"*/v{version}/*/*.yaml"))
-    ]
+    fixtures = _read(testdata, f"v{version}")
     levels = {f.level for f in fixtures}
     if levels != {"baseline", "restricted"} or len(fixtures) < 100:
         msg = f"only {len(fixtures)} fixtures for v{version} under {testdata} (levels {levels})"
+        raise FixturesMissingError(msg)
+    return fixtures
+
+
+def load_fixtures_of_every_version(pin_dir: Path = PIN_DIR) -> list[Fixture]:
+    """The pinned module's fixtures of every Kubernetes minor it holds (1.0 to the pin): each
+    version's evaluator admits its pass/ Pods and rejects its fail/ Pods."""
+    newest = kubernetes_minor(pinned_version(pin_dir))
+    fixtures = _read(module_dir(pin_dir) / "test" / "testdata", "v1.*")
+    versions = {f.version for f in fixtures}
+    if newest not in versions or "1.24" not in versions or len(fixtures) < 1000:
+        msg = f"only {len(fixtures)} fixtures of {len(versions)} versions (pin: {newest})"
         raise FixturesMissingError(msg)
     return fixtures
