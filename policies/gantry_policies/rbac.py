@@ -189,7 +189,7 @@ RULES: list[Rule] = [
             " stack, or a cluster default (cluster-admin, admin, edit, view, system:*)."
         ),
         Severity.HIGH,
-        MANDATORY,
+        ADVISORY,  # mandatory with strictness: strict (prod), stack_settings.STRICT
         "Create the referenced role in the stack (roleRef.name=role.metadata.name), or fix it.",
         "RoleBinding, ClusterRoleBinding, Role, ClusterRole (stack)",
         stack_check=_bindings_resolve,

@@ -155,6 +155,24 @@ _DANGLING = (
     ' "apps"; create it in the stack or bind an existing role (a dangling binding grants'
     " whatever a role created later under that name allows)."
 )
+_CLUSTER_ROLE = {
+    "metadata": {"name": "node-reader"},
+    "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}],
+}
+_CLUSTER_ROLE_BINDING = {
+    "metadata": {"name": "node-reader"},
+    "roleRef": {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "node-reader",
+    },
+    "subjects": [{"kind": "ServiceAccount", "name": "hello", "namespace": "apps"}],
+}
+_DANGLING_CLUSTER_ROLE = (
+    'ClusterRoleBinding node-reader: roleRef names ClusterRole "node-reader", which does not'
+    " exist in the stack or the cluster's defaults; create it in the stack or bind an existing"
+    " role (a dangling binding grants whatever a role created later under that name allows)."
+)
 _EC2_TRUST = {
     "Effect": "Allow",
     "Principal": {"Service": "ec2.amazonaws.com"},
@@ -401,6 +419,52 @@ STACK_CASES: Final[list[StackCase]] = [
         ],
         unknown=both(drop("reader"), edit("reader-binding", "roleRef", "name", value=U)),
         exempt_name="reader",
+    ),
+    StackCase(
+        "K22b",
+        {
+            "node-reader": (RBAC + "ClusterRole", _CLUSTER_ROLE),
+            "node-reader-binding": (RBAC + "ClusterRoleBinding", _CLUSTER_ROLE_BINDING),
+        },
+        [
+            ("no-cluster-role", drop("node-reader"), [_DANGLING_CLUSTER_ROLE]),
+            (
+                "only-a-role-of-that-name",
+                both(drop("node-reader"), add("reader", RBAC + "Role", _ROLE)),
+                [_DANGLING_CLUSTER_ROLE],
+            ),
+            (
+                "default-cluster-role",
+                both(
+                    drop("node-reader"),
+                    edit("node-reader-binding", "roleRef", "name", value="view"),
+                ),
+                [],
+            ),
+            (
+                "system-cluster-role",
+                both(
+                    drop("node-reader"),
+                    edit("node-reader-binding", "roleRef", "name", value="system:node-proxier"),
+                ),
+                [],
+            ),
+            (
+                "role-binding-to-the-cluster-role",
+                both(
+                    drop("node-reader-binding"),
+                    add(
+                        "reader-binding",
+                        RBAC + "RoleBinding",
+                        {**_ROLE_BINDING, "roleRef": _CLUSTER_ROLE_BINDING["roleRef"]},
+                    ),
+                ),
+                [],
+            ),
+        ],
+        unknown=both(drop("node-reader"), edit("node-reader-binding", "roleRef", "name", value=U)),
+        exempt_name="node-reader-binding",
+        exempt_namespace=None,
     ),
     StackCase(
         "A04a",

@@ -9,6 +9,7 @@ import pytest
 from engine import Engine, Result
 from gantry_policies import RULES
 from gantry_policies.config import pack_config
+from gantry_policies.stack_settings import load_stack, settings_for
 from helpers import policy
 from stack_cases import STACK_CASES, Change, StackCase
 
@@ -79,3 +80,16 @@ def test_buckets_link_by_dependency_while_the_name_is_unknown() -> None:
     case = next(c for c in STACK_CASES if c.rule == "A12")
     assert analyze(case).of(policy("A12").name) == []
     assert case.deps["loki-sse"] == {"bucket": ["loki"]}
+
+
+@pytest.mark.parametrize(("stack", "level"), [("prod", "mandatory"), ("dev", "advisory")])
+def test_a_dangling_role_ref_is_denied_in_prod_and_advisory_elsewhere(
+    stack: str, level: str
+) -> None:
+    """Whoever later creates the missing role inherits the binding: prod (strict) blocks it."""
+    for case in (c for c in STACK_CASES if c.rule == "K22b"):
+        _, dangling, messages = case.changes[0]
+        settings = {**settings_for(load_stack(stack)), **case.config}
+        found = analyze(case, dangling, settings).of(policy("K22b").name)
+        assert [d.message for d in found] == messages
+        assert {d.level for d in found} == {level}
