@@ -8,6 +8,7 @@ from . import (
     apis,
     aws,
     azure,
+    disruption,
     gcp,
     images,
     network,
@@ -22,6 +23,7 @@ from .rule import Rule, to_policy
 _FAMILIES: tuple[list[Rule], ...] = (
     pod_security.RULES,
     workload.RULES,
+    disruption.RULES,
     images.RULES,
     network.RULES,
     rbac.RULES,

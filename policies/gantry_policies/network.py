@@ -7,12 +7,11 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from .kube import namespace_of, pod_labels
+from .kube import namespace_of, pod_labels, selects
 from .podspec import pod_template
 from .rule import MANDATORY, Finding, Resource, Rule, cannot_verify, violation
 from .settings import Settings
 from .values import UNKNOWN, plain
-from .workload import _selects
 
 _SERVICE = "kubernetes:core/v1:Service"
 _INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -69,7 +68,7 @@ def _network_policies(resources: Sequence[Resource], _s: Settings) -> Iterable[F
             selector = _selector(_spec(p))
             if selector is UNKNOWN:
                 unknown_selector = True
-            elif _selects(selector, labels):
+            elif selects(selector, labels):
                 selected = True
                 break
         if not selected and unknown_selector:

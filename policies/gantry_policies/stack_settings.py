@@ -76,6 +76,7 @@ STRICT: Final = (
     "K15",
     "K16a",
     "K20",
+    "K20a",
     "K22b",
     "K24",
     "K25",
@@ -86,10 +87,10 @@ STRICT: Final = (
     "S04",
 )
 """Advisory rules a strict stack makes mandatory: probes, a dedicated ServiceAccount,
-replicas with a disruption budget, bindings only to roles that exist (whoever creates a
-missing role later inherits the binding), checkable charts, zone/host spread, a priority
-class, ephemeral-storage, ECR lifecycle, signature verification and declared registry
-scanning."""
+replicas with a disruption budget, budgets that allow a drain, bindings only to roles that
+exist (whoever creates a missing role later inherits the binding), checkable charts,
+zone/host spread, a priority class, ephemeral-storage, ECR lifecycle, signature
+verification and declared registry scanning."""
 
 NODE_EXPORTER_REASON: Final = (
     "node-exporter (kube-prometheus-stack) reads the node's /proc and /sys through hostPath"

@@ -1,4 +1,4 @@
-"""K11, K14-K18, K20: how workloads run (filesystem, resources, probes, identity, secrets)."""
+"""K11, K14-K18a: how workloads run (filesystem, resources, probes, identity, secrets)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from pulumi_policy import Severity
 
-from .kube import is_chart_object, namespace_of, pod_labels
+from .kube import is_chart_object
 from .podspec import WORKLOAD_TYPES, PodTemplate, pod_template
 from .rule import ADVISORY, MANDATORY, Finding, Resource, Rule, cannot_verify, violation
 from .secret_values import secret_in
@@ -320,138 +320,6 @@ def _secret_env(resource: Resource, _s: Settings) -> Iterable[Finding]:
                 )
 
 
-def _selects(selector: Any, pod: dict[str, Any]) -> bool:
-    """Label-selector match (matchLabels + In/NotIn/Exists/DoesNotExist); empty selects all."""
-    if not isinstance(selector, dict):
-        return False
-    match = selector.get("matchLabels") or {}
-    if any(pod.get(k) != v for k, v in match.items()):
-        return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        present = key in pod
-        if (
-            (op == "In" and pod.get(key) not in values)
-            or (op == "NotIn" and present and pod.get(key) in values)
-            or (op == "Exists" and not present)
-            or (op == "DoesNotExist" and present)
-        ):
-            return False
-    return True
-
-
-def _same_namespace(a: Resource, b: Resource) -> bool:
-    return bool(namespace_of(a) == namespace_of(b))
-
-
-def _autoscaler(r: Resource, hpas: Sequence[Resource]) -> Resource | None:
-    """The HorizontalPodAutoscaler whose scaleTargetRef is ``r`` (same namespace, kind, name)."""
-    name = r.get("metadata", "name")
-    for hpa in hpas:
-        ref = hpa.get("spec", "scaleTargetRef")
-        if (
-            isinstance(ref, dict)
-            and _same_namespace(hpa, r)
-            and ref.get("kind") == r.kind
-            and ref.get("name") == name
-        ):
-            return hpa
-    return None
-
-
-def _hpa_problems(hpa: Resource, r: Resource) -> Iterable[Finding]:
-    low, high = hpa.get("spec", "minReplicas"), hpa.get("spec", "maxReplicas")
-    low = 1 if low is None else low
-    if low is UNKNOWN or high is UNKNOWN:
-        yield cannot_verify("spec.minReplicas / spec.maxReplicas", r.urn, hpa.display)
-        return
-    if isinstance(high, int | float) and low > high:
-        yield violation(
-            f"{hpa.display}: minReplicas ({int(low)}) is above maxReplicas ({int(high)});"
-            " set minReplicas <= maxReplicas.",
-            r.urn,
-        )
-    elif isinstance(high, int | float) and high < 2:
-        yield violation(
-            f"{hpa.display}: maxReplicas {int(high)} keeps {r.display} at one pod; set"
-            " minReplicas >= 2 and maxReplicas above it.",
-            r.urn,
-        )
-
-
-def _replicas_and_pdbs(resources: Sequence[Resource], _s: Settings) -> Iterable[Finding]:
-    """The workload, its autoscaler and its disruption budgets, judged together.
-
-    With an HPA the floor is its ``minReplicas`` (it owns ``spec.replicas``), so a
-    PDB that blocks drains is one whose ``minAvailable`` reaches that floor.
-    """
-    pdbs = [r for r in resources if r.kind == "PodDisruptionBudget"]
-    hpas = [r for r in resources if r.kind == "HorizontalPodAutoscaler"]
-    for r in resources:
-        if r.kind == "Pod":
-            yield violation(
-                f"{r.display}: bare Pods are not rescheduled; run it from a Deployment or Job.",
-                r.urn,
-            )
-            continue
-        if r.kind not in ("Deployment", "StatefulSet"):
-            continue
-        hpa = _autoscaler(r, hpas)
-        if hpa is not None:
-            problems = list(_hpa_problems(hpa, r))
-            yield from problems
-            if problems:
-                continue
-            floor = hpa.get("spec", "minReplicas")
-            count = 1 if floor is None else int(floor)
-        else:
-            replicas = r.get("spec", "replicas")
-            if replicas is UNKNOWN:
-                yield cannot_verify("spec.replicas", r.urn, r.display)
-                continue
-            count = 1 if replicas is None else int(replicas)
-        if count < 2:
-            fix = (
-                f"{hpa.display}: set minReplicas >= 2 so a node drain does not take"
-                f" {r.display} down."
-                if hpa is not None
-                else f"{r.display}: set spec.replicas >= 2 so a node drain does not take it down."
-            )
-            yield violation(fix, r.urn)
-            continue
-        template = pod_template(r.type, r.props)
-        labels = pod_labels(template.metadata) if template else {}
-        covering = [
-            p for p in pdbs if _same_namespace(p, r) and _selects(p.get("spec", "selector"), labels)
-        ]
-        if not covering:
-            yield violation(
-                f"{r.display}: add a PodDisruptionBudget selecting its pods (replicas={count}).",
-                r.urn,
-            )
-        at = f" at the HPA's minReplicas ({count})" if hpa is not None else ""
-        for pdb in covering:
-            if _blocks_disruption(pdb, count):
-                yield violation(
-                    f"{pdb.display}: allows no voluntary disruption for {r.display}{at}; set "
-                    "maxUnavailable: 1"
-                    " or minAvailable below the replica count.",
-                    r.urn,
-                )
-
-
-def _blocks_disruption(pdb: Resource, replicas: int) -> bool:
-    max_unavailable, min_available = (
-        pdb.get("spec", "maxUnavailable"),
-        pdb.get("spec", "minAvailable"),
-    )
-    if max_unavailable in (0, "0", "0%"):
-        return True
-    if isinstance(min_available, int | float) and not isinstance(min_available, bool):
-        return bool(min_available >= replicas)  # the engine hands numbers over as floats
-    return bool(min_available == "100%")
-
-
 RULES: list[Rule] = [
     Rule(
         "K11",
@@ -568,20 +436,6 @@ RULES: list[Rule] = [
         _KINDS,
         check=_secret_env,
         types=_WORKLOADS,
-    ),
-    Rule(
-        "K20",
-        "require-replicas-and-disruption-budget",
-        (
-            "Deployments/StatefulSets run >= 2 replicas (an HPA's minReplicas when one scales"
-            " them; minReplicas <= maxReplicas, maxReplicas >= 2) with a PDB that still allows a"
-            " drain at that floor; no bare Pods."
-        ),
-        Severity.MEDIUM,
-        ADVISORY,
-        "Set replicas >= 2 (prod profile) and a PodDisruptionBudget with maxUnavailable: 1.",
-        "Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget, Pod (stack)",
-        stack_check=_replicas_and_pdbs,
     ),
 ]
 

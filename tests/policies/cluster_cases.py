@@ -18,6 +18,7 @@ SA = "kubernetes:core/v1:ServiceAccount"
 CM = "kubernetes:core/v1:ConfigMap"
 SVC = "kubernetes:core/v1:Service"
 ING = "kubernetes:networking.k8s.io/v1:Ingress"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 ECR = "aws:ecr/repository:Repository"
 ECR_SCAN = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 ECR_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
@@ -153,6 +154,12 @@ _BINDING_MUTATION = [
         "{d}: binds cluster-admin; bind a Role with only the verbs it needs.",
     ),
 ]
+
+_HELLO = {"matchLabels": {"app": "hello"}}
+_NO_DRAIN = (
+    " allows no voluntary disruption, so every node drain and cluster upgrade waits on it"
+    " forever; set maxUnavailable: 1."
+)
 
 _ECR_GOOD = {
     "imageTagMutability": "IMMUTABLE",
@@ -359,6 +366,31 @@ RESOURCE_CASES: Final[list[ResourceCase]] = [
         )
         for kind, ns in (("RoleBinding", "apps"), ("ClusterRoleBinding", None))
     ],
+    ResourceCase(
+        "K20a",
+        PDB,
+        {"metadata": _meta(), "spec": {"maxUnavailable": 1, "selector": _HELLO}},
+        [
+            (
+                "max-unavailable-0",
+                [(("spec", "maxUnavailable"), 0)],
+                "{d}: maxUnavailable: 0" + _NO_DRAIN,
+            ),
+            (
+                "max-unavailable-0-percent",
+                [(("spec", "maxUnavailable"), "0%")],
+                '{d}: maxUnavailable: "0%"' + _NO_DRAIN,
+            ),
+            (
+                "min-available-100-percent",
+                [(("spec", "maxUnavailable"), DELETE), (("spec", "minAvailable"), "100%")],
+                '{d}: minAvailable: "100%"' + _NO_DRAIN,
+            ),
+        ],
+        ("spec", "maxUnavailable"),
+        "hello",
+        "apps",
+    ),
     ResourceCase(
         "K23",
         "kubernetes:policy/v1beta1:PodDisruptionBudget",

@@ -137,10 +137,16 @@ _HPA_PDB = {
 }
 _SCALED = workload("Deployment", [])
 _SCALED["spec"]["replicas"] = 3
-_AT_FLOOR = (
-    f"PodDisruptionBudget apps/hello-pdb: allows no voluntary disruption for {DEPLOYMENT}"
-    " at the HPA's minReplicas (3); set maxUnavailable: 1 or minAvailable below the replica count."
-)
+
+
+def _at_floor(floor: int) -> str:
+    return (
+        f"PodDisruptionBudget apps/hello-pdb: allows no voluntary disruption for {DEPLOYMENT}"
+        f" at the HPA's minReplicas ({floor}); set maxUnavailable: 1 or minAvailable below the"
+        " replica count."
+    )
+
+
 _ROLE = {
     "metadata": _meta("reader"),
     "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
@@ -293,9 +299,9 @@ STACK_CASES: Final[list[StackCase]] = [
                 [f"{DEPLOYMENT}: add a PodDisruptionBudget selecting its pods (replicas=2)."],
             ),
             (
-                "pdb-max-unavailable-0",
+                "pdb-max-unavailable-0-is-left-to-k20a",
                 edit("hello-pdb", "spec", "maxUnavailable", value=0),
-                [_BLOCKED],
+                [],
             ),
             (
                 "pdb-min-available-all",
@@ -304,6 +310,34 @@ STACK_CASES: Final[list[StackCase]] = [
                     edit("hello-pdb", "spec", "minAvailable", value=2),
                 ),
                 [_BLOCKED],
+            ),
+            (
+                "pdb-min-available-percent-rounds-up-to-all",
+                both(
+                    edit("hello-pdb", "spec", "maxUnavailable", value=None),
+                    edit("hello-pdb", "spec", "minAvailable", value="60%"),
+                ),
+                [_BLOCKED],
+            ),
+            (
+                "pdb-min-available-half",
+                both(
+                    edit("hello-pdb", "spec", "maxUnavailable", value=None),
+                    edit("hello-pdb", "spec", "minAvailable", value="50%"),
+                ),
+                [],
+            ),
+            (
+                "one-replica-and-a-pdb-that-keeps-it",
+                both(
+                    edit("hello", "spec", "replicas", value=1),
+                    edit("hello-pdb", "spec", "maxUnavailable", value=None),
+                    edit("hello-pdb", "spec", "minAvailable", value=1),
+                ),
+                [
+                    f"{DEPLOYMENT}: set spec.replicas >= 2 so a node drain does not take it down.",
+                    _BLOCKED,
+                ],
             ),
             (
                 "bare-pod",
@@ -320,7 +354,7 @@ STACK_CASES: Final[list[StackCase]] = [
             (
                 "pdb-min-available-at-hpa-floor",
                 edit("hello-pdb", "spec", "minAvailable", value=3),
-                [_AT_FLOOR],
+                [_at_floor(3)],
             ),
             (
                 "hpa-min-above-max",
@@ -346,7 +380,8 @@ STACK_CASES: Final[list[StackCase]] = [
                 edit("hello-hpa", "spec", "minReplicas", value=1),
                 [
                     "HorizontalPodAutoscaler apps/hello: set minReplicas >= 2 so a node drain"
-                    f" does not take {DEPLOYMENT} down."
+                    f" does not take {DEPLOYMENT} down.",
+                    _at_floor(1),  # minAvailable 2 of the one pod the HPA may leave
                 ],
             ),
             (
