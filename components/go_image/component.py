@@ -43,6 +43,31 @@ class GoImageArgs:
     main: str = "./cmd/hello"
 
 
+def args_problems(args: GoImageArgs) -> list[tuple[str, str]]:
+    """(args field, what is wrong) for every arg no build can honour: GoImage checks them
+    before it registers anything, and the component package reports them per input."""
+    problems: list[tuple[str, str]] = []
+    if not args.registries:
+        problems.append(("registries", "GoImage needs at least one registry"))
+    for platform in args.platforms:
+        try:
+            arch_of(platform)
+        except ValueError as error:
+            problems.append(("platforms", str(error)))
+    if args.builder != "ko":
+        return problems
+    if len(args.registries) > 1:
+        msg = "the ko builder pushes to one registry; use builder buildx for several targets"
+        problems.append(("registries", msg))
+    if args.base_image is None:
+        msg = "the ko builder needs base_image (see scripts/base-image.sh)"
+        problems.append(("base_image", msg))
+    if any(endpoint.password is not None for endpoint in args.registries.values()):
+        msg = "the ko builder is for registries without credentials (the local stack)"
+        problems.append(("registries", msg))
+    return problems
+
+
 def build_settings(args: GoImageArgs) -> dict[str, str]:
     """What besides the files decides the image: the stamped version and the build flags."""
     return {
@@ -74,12 +99,10 @@ class GoImage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: GoImageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        problems = args_problems(args)
+        if problems:  # before anything is registered or built
+            raise ValueError("; ".join(reason for _, reason in problems))
         super().__init__("gantry:image:GoImage", name, None, opts)
-        if not args.registries:
-            msg = "GoImage needs at least one registry"
-            raise ValueError(msg)
-        for platform in args.platforms:
-            arch_of(platform)  # rejects non-linux platforms before anything is built
         source = source_info(
             Path(args.context), build_settings(args), extra_files=[Path(args.dockerfile)]
         )
@@ -111,16 +134,7 @@ class GoImage(pulumi.ComponentResource):
     def _ko(
         self, name: str, args: GoImageArgs, tags: list[str], revision: str, fingerprint: str
     ) -> dict[str, pulumi.Output[str]]:
-        if len(args.registries) != 1:
-            msg = "the ko builder pushes to one registry; use builder buildx for several targets"
-            raise ValueError(msg)
-        if args.base_image is None:
-            msg = "the ko builder needs base_image (see scripts/base-image.sh)"
-            raise ValueError(msg)
         target, endpoint = next(iter(args.registries.items()))
-        if endpoint.password is not None:
-            msg = "the ko builder is for registries without credentials (the local stack)"
-            raise ValueError(msg)
         image = KoImage(
             f"{name}-ko",
             {

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
 from components.generated_password import GeneratedPassword
-from components.targets.base import ClusterTarget
+from components.targets.base import ObjectStorage
 from components.versions import CHARTS
 
 from . import alertmanager
@@ -31,6 +31,31 @@ from .values_tempo import tempo_base_values, tempo_values, tempo_workloads
 DEFAULT_NODES = 3
 
 
+class StackTarget(Protocol):
+    """What the stack reads of its cluster. `ClusterTarget` is one; the component package
+    (gantry/package) passes its own, whose provider comes from the caller's options."""
+
+    @property
+    def name(self) -> str:
+        """The cluster's name (Prometheus' `cluster` external label)."""
+        ...
+
+    @property
+    def provider(self) -> pulumi.ProviderResource | None:
+        """The Kubernetes provider; None: the one the component inherits from its options."""
+        ...
+
+    @property
+    def managed_control_plane(self) -> bool:
+        """True where the cloud hides the scheduler's, controller-manager's and etcd's metrics."""
+        ...
+
+    @property
+    def storage(self) -> ObjectStorage | None:
+        """Buckets and their chart values for the ha profile; None: volumes only."""
+        ...
+
+
 @dataclass(frozen=True)
 class ObservabilityStackArgs:
     """Inputs of one ObservabilityStack.
@@ -46,7 +71,7 @@ class ObservabilityStackArgs:
         tempo, alloy); every name other components need derives from them.
     """
 
-    target: ClusterTarget
+    target: StackTarget
     settings: ObservabilitySettings
     service: str
     service_namespace: str
@@ -295,7 +320,7 @@ def _alertmanager_yaml(
 
 
 def _storage_values(
-    plan: Plan, target: ClusterTarget
+    plan: Plan, target: StackTarget
 ) -> tuple[pulumi.Input[Mapping[str, Any]], pulumi.Input[Mapping[str, Any]]]:
     """Loki and Tempo values; on object storage, merged with the cloud's fragments."""
     storage = target.storage
