@@ -160,14 +160,16 @@ check: venv ## STACK's config, its pack config and the generated files, in secon
 # One target per generator of a committed doc or data file; `make docs` runs them all.
 # scripts/generated.py lists the same generators with their staleness checks
 # (tests/test_generated.py keeps the two lists equal). Add a new generator to both.
-DOC_GENERATORS := docs-config-reference policy-config policy-docs docs-cloud-regions
+DOC_GENERATORS := docs-config-reference policy-config policy-docs docs-cloud-regions docs-package-schema
 
-.PHONY: docs docs-config-reference docs-cloud-regions
-docs: $(DOC_GENERATORS) ## Regenerate every generated doc and file (config reference, pack configs, rule table, cloud regions)
+.PHONY: docs docs-config-reference docs-cloud-regions docs-package-schema
+docs: $(DOC_GENERATORS) ## Regenerate every generated doc and file (config reference, pack configs, rule table, cloud regions, package schema)
 docs-config-reference: venv
 	$(PY) -m gantry.config.reference
 docs-cloud-regions: venv
 	$(PY) scripts/cloud_regions.py
+docs-package-schema: venv
+	$(PY) -m gantry.package.schema_file
 
 # --- the stack --------------------------------------------------------------------------
 # Every stack command goes through the Automation API driver (gantry/driver):

@@ -23,6 +23,7 @@ from gantry_policies import config, doc  # noqa: E402
 
 from gantry.config import StackConfigError  # noqa: E402
 from gantry.config.reference import DOC, render_reference  # noqa: E402
+from gantry.package import schema_file  # noqa: E402
 
 REGENERATE = "make docs"
 
@@ -63,6 +64,7 @@ GENERATORS = (
     Generator("policy-config", "gantry_policies.config", _pack_configs),
     Generator("policy-docs", "gantry_policies.doc", _rule_table),
     Generator("docs-cloud-regions", "scripts/cloud_regions.py", _cloud_regions),
+    Generator("docs-package-schema", "gantry.package.schema_file", schema_file.stale),
 )
 
 

@@ -219,10 +219,12 @@ MAY_SEE_THE_CONFIG = (
     "gantry/config_adapter.py",
     "gantry/program.py",
     "gantry/driver/",
+    "gantry/package/",
 )
 """The only modules that may import `gantry.config`: the config itself, the adapter that
-maps it onto the components' args, the program that reads it once, and the driver (which
-validates a stack and finds its pack config before the engine runs)."""
+maps it onto the components' args, the program that reads it once, the driver (which
+validates a stack and finds its pack config before the engine runs), and the component
+package (which checks its inputs with the same models, then maps them with the adapter)."""
 
 
 def _imported_modules(name: str, source: str) -> set[str]:
