@@ -73,7 +73,7 @@ def _download(url: str) -> bytes:
         raise ChartUnavailableError(msg) from error
 
 
-def _upstream(pin: ChartPin) -> dict[str, bytes]:
+def _upstream(pin: ChartPin, *, whole_tree: bool = False) -> dict[str, bytes]:
     index = yaml.safe_load(_download(f"{pin.repository.rstrip('/')}/index.yaml"))
     entry = next(
         (e for e in index.get("entries", {}).get(pin.chart, []) if e.get("version") == pin.version),
@@ -88,9 +88,10 @@ def _upstream(pin: ChartPin) -> dict[str, bytes]:
     with tarfile.open(fileobj=io.BytesIO(_download(url)), mode="r:gz") as archive:
         for member in archive.getmembers():
             parts = PurePosixPath(member.name).parts
-            if member.isfile() and len(parts) == 2:  # <chart>/<file>: the chart's own top level
+            # <chart>/<file>: the chart's own top level, unless the whole tree is asked for
+            if member.isfile() and (len(parts) == 2 or (whole_tree and len(parts) > 2)):
                 extracted = archive.extractfile(member)
-                files[parts[1]] = extracted.read() if extracted else b""
+                files["/".join(parts[1:])] = extracted.read() if extracted else b""
     return files
 
 
@@ -103,6 +104,18 @@ def chart_files(chart: str) -> dict[str, bytes]:
         return _upstream(pin)
     folder = mirrored_chart(mirror, pin)
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def chart_tree(chart: str) -> dict[str, bytes]:
+    """Every file of the pinned `chart`, its vendored dependencies included, by relative path."""
+    pin = CHARTS[chart]
+    mirror = chart_mirror()
+    if mirror is None:
+        return _upstream(pin, whole_tree=True)
+    folder = mirrored_chart(mirror, pin)
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def source_name() -> str:

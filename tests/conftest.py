@@ -18,7 +18,8 @@ def repo_root() -> Path:
 
 def _missing_tools() -> list[str]:
     cache = Path(os.environ.get("GANTRY_CACHE") or Path.home() / ".cache" / "gantry")
-    wanted = {name: shutil.which(name) for name in ("promtool", "amtool", "shellcheck", "go")}
+    names = ("promtool", "amtool", "shellcheck", "openssl", "go")
+    wanted = {name: shutil.which(name) for name in names}
     wanted["actionlint"] = str(cache / "bin" / "actionlint")
     return [name for name, path in wanted.items() if not path or not Path(path).exists()]
 

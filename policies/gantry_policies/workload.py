@@ -11,7 +11,7 @@ from pulumi_policy import Severity
 from .kube import is_chart_object
 from .podspec import WORKLOAD_TYPES, PodTemplate, pod_template
 from .rule import ADVISORY, MANDATORY, Finding, Resource, Rule, cannot_verify, violation
-from .secret_values import secret_in
+from .secret_values import secret_in, secret_in_base64
 from .settings import Settings
 from .values import UNKNOWN, dotted
 
@@ -231,27 +231,36 @@ def _env_entries(template: PodTemplate) -> Iterable[tuple[str, dict[str, Any] | 
                 yield f"{path}.env[{index}]", entry
 
 
+def _config_map_value_secret(field: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return secret_in_base64(value) if field == "binaryData" else secret_in(value)
+
+
 def _config_map_secrets(resource: Resource) -> Iterable[Finding]:
-    data = resource.get("data")
-    if data is UNKNOWN:
-        yield cannot_verify("data", subject=resource.display)
-        return
-    for key, value in data.items() if isinstance(data, dict) else []:
-        if not SECRET_NAME.search(str(key)):
-            found = secret_in(value) if isinstance(value, str) else None
-            if found:
-                yield violation(
-                    f'{resource.display}: key "{key}" holds {found}; move it to a Secret'
-                    " (or an external secret store) and reference it."
-                )
+    """``data`` and ``binaryData`` (base64, judged decoded): by key name, and by value."""
+    for field in ("data", "binaryData"):
+        entries = resource.get(field)
+        if entries is UNKNOWN:
+            yield cannot_verify(field, subject=resource.display)
             continue
-        if value is UNKNOWN:
-            yield cannot_verify(f"data.{key}", subject=resource.display)
-        elif isinstance(value, str) and value:
-            yield violation(
-                f'{resource.display}: key "{key}" looks like a secret; move it to a Secret'
-                " (or an external secret store) and reference it."
-            )
+        where = "key" if field == "data" else "binaryData key"
+        for key, value in entries.items() if isinstance(entries, dict) else []:
+            if not SECRET_NAME.search(str(key)):
+                found = _config_map_value_secret(field, value)
+                if found:
+                    yield violation(
+                        f'{resource.display}: {where} "{key}" holds {found}; move it to a Secret'
+                        " (or an external secret store) and reference it."
+                    )
+                continue
+            if value is UNKNOWN:
+                yield cannot_verify(f"{field}.{key}", subject=resource.display)
+            elif isinstance(value, str) and value:
+                yield violation(
+                    f'{resource.display}: {where} "{key}" looks like a secret; move it to a'
+                    " Secret (or an external secret store) and reference it."
+                )
 
 
 def _literal_secrets(resource: Resource, _s: Settings) -> Iterable[Finding]:
@@ -417,7 +426,8 @@ RULES: list[Rule] = [
         "disallow-literal-secrets",
         (
             "No secret-like literal values in env or ConfigMaps: by key name, and by value"
-            " (private keys, credentials in URLs, cloud/Slack/GitHub tokens, JWTs)."
+            " (private keys, also as base64 or DER; credentials in URLs; cloud credential files"
+            " and tokens; JWTs)."
         ),
         Severity.CRITICAL,
         MANDATORY,

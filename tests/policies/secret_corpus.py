@@ -1,20 +1,43 @@
 """Values K18 must recognise as secrets, and realistic values it must leave alone.
 
-Token-shaped fakes are assembled from pieces (``_j``) so that no secret scanner or
-push protection mistakes this file for a leak; AWS's documented example key is used
-where one exists. Negatives are what ConfigMaps and env values really hold: config
-files, URLs without credentials, certificates' public parts, base64 that is not a key.
+Token-shaped fakes are assembled from pieces (``_j``) or derived from a seed (``_fake``)
+so that no secret scanner or push protection mistakes this file for a leak; AWS's
+documented example key is used where one exists. Negatives are what ConfigMaps and env
+values really hold: config files, URLs without credentials, certificates' public parts,
+base64 that is not a key, and the credential-free files of the same CLIs and SDKs whose
+credential files are positives.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import string
 from typing import Final
 
 
 def _j(*parts: str) -> str:
     return "".join(parts)
+
+
+def _fake(seed: str, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    """``length`` characters of ``alphabet``, the same on every run."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    while len(digest) < length:
+        digest += hashlib.sha256(digest).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+
+def _fake_b64(seed: str, size: int) -> str:
+    """The base64 of ``size`` bytes, the shape of a random key, the same on every run."""
+    return base64.b64encode(
+        _fake(seed, size, "".join(map(chr, range(256)))).encode("latin-1")
+    ).decode()
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def _b64url(data: dict[str, object]) -> str:
@@ -84,6 +107,183 @@ POSITIVES: Final[list[tuple[str, str]]] = [
     ("google api key", _j("AIza", "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY")),
     ("stripe live key", _j("sk_live_", "4eC39HqLyjWDarjtT1zdp7dc")),
     ("npm token", _j("npm_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8")),
+    *[
+        # Private keys in the forms env values and config files carry them.
+        ("pem key in env, escaped newlines", _pem("PRIVATE KEY").replace("\n", "\\n")),
+        ("pem key on one line", _pem("RSA PRIVATE KEY").replace("\n", " ")),
+        ("pkcs8 any-algorithm label", _pem("ANY PRIVATE KEY")),
+        (
+            "ssh2 encrypted key",
+            _j("---- BEGIN SSH2 ENCRYPTED ", 'PRIVATE KEY ----\nComment: "rsa-key"\n')
+            + _fake("ssh2", 64)
+            + _j("\n---- END SSH2 ENCRYPTED ", "PRIVATE KEY ----\n"),
+        ),
+        (
+            "putty key",
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy\n"
+            f"Public-Lines: 2\n{_fake('putty-pub', 64)}\n{_fake('putty-pub2', 20)}\n"
+            f"Private-Lines: 1\n{_fake('putty-priv', 44)}\nPrivate-MAC: {_fake('mac', 64)}\n",
+        ),
+        (
+            "openvpn static key",
+            _j(_BEGIN, "OpenVPN Static key V1-----\n")
+            + _fake("ovpn", 32, "0123456789abcdef")
+            + _j("\n", _END, "OpenVPN Static key V1-----\n"),
+        ),
+        (
+            "age identity",
+            _j("AGE-SECRET-", "KEY-1") + _fake("age", 58, "023456789ACDEFGHJKLMNPQRSTUVWXYZ"),
+        ),
+        (
+            "wireguard config",
+            f"[Interface]\nAddress = 10.8.0.2/32\nPrivateKey = {_fake_b64('wg', 32)}\n"
+            "ListenPort = 51820\n",
+        ),
+        (
+            "private jwk",
+            json.dumps(
+                {"kty": "RSA", "kid": "k1", "n": _fake("n", 86), "e": "AQAB", "d": _fake("d", 86)}
+            ),
+        ),
+        (
+            "kubeconfig client key",
+            "users:\n- name: admin\n  user:\n    client-key-data: " + _b64(_pem("RSA PRIVATE KEY")),
+        ),
+        ("base64 pem in env", _b64(_pem("EC PRIVATE KEY"))),
+        (
+            "base64 gcp service account",
+            _b64(
+                json.dumps(
+                    {
+                        "type": "service_account",
+                        "project_id": "gantry-prod",
+                        "private_key": _pem("PRIVATE KEY"),
+                        "client_email": "loki@gantry-prod.iam.gserviceaccount.com",
+                    },
+                    indent=2,
+                )
+            ),
+        ),
+        # AWS credentials files and SDK output without an access key id beside the secret.
+        (
+            "aws credentials file secret",
+            "[default]\nregion = eu-west-1\naws_secret_access_key = "
+            + _j("wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY\n"),
+        ),
+        (
+            "aws env file secret",
+            _j("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"),
+        ),
+        (
+            "aws sdk json secret",
+            json.dumps({"SecretAccessKey": _fake("aws-secret", 40, string.ascii_letters + "/+")}),
+        ),
+        (
+            "aws session token",
+            "aws_session_token = " + _fake("sts", 300, string.ascii_letters + "/+"),
+        ),
+        # Azure: connection strings, SAS, client secrets, CLI files.
+        (
+            "azure storage connection string",
+            "DefaultEndpointsProtocol=https;AccountName=gantrylogs;AccountKey="
+            + _fake_b64("account-key", 64)
+            + ";EndpointSuffix=core.windows.net",
+        ),
+        (
+            "azure service bus connection string",
+            "Endpoint=sb://gantry.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+            "SharedAccessKey=" + _fake_b64("sb-key", 32),
+        ),
+        (
+            "azure sas url",
+            "https://gantrylogs.blob.core.windows.net/loki?sv=2022-11-02&ss=b&srt=co&sp=rwdlac"
+            "&se=2026-12-31T00:00:00Z&spr=https&sig=" + _fake("sig", 43) + "%3D",
+        ),
+        (
+            "azure ad client secret",
+            _fake("cs", 3) + _j("8Q", "~") + _fake("cs2", 34, string.ascii_letters + "_~.-"),
+        ),
+        (
+            "azure sdk-auth json",
+            json.dumps(
+                {
+                    "clientId": "00000000-0000-0000-0000-000000000001",
+                    "clientSecret": _fake("sdk-auth", 40),
+                    "subscriptionId": "00000000-0000-0000-0000-000000000002",
+                    "tenantId": "00000000-0000-0000-0000-000000000003",
+                },
+                indent=2,
+            ),
+        ),
+        (
+            "azure sp create-for-rbac output",
+            json.dumps(
+                {
+                    "appId": "00000000-0000-0000-0000-000000000001",
+                    "displayName": "gantry-ci",
+                    "password": _fake("sp", 40),
+                    "tenant": "00000000-0000-0000-0000-000000000003",
+                }
+            ),
+        ),
+        (
+            "azure cli msal token cache",
+            json.dumps(
+                {
+                    "RefreshToken": {
+                        "uid.utid-login.microsoftonline.com-refreshtoken-client--": {
+                            "credential_type": "RefreshToken",
+                            "secret": "0.A" + _fake("rt", 120),
+                        }
+                    }
+                }
+            ),
+        ),
+        # Google: OAuth tokens and the gcloud authorized-user file.
+        (
+            "gcloud application default credentials",
+            json.dumps(
+                {
+                    "client_id": "764086051850-x.apps.googleusercontent.com",
+                    "client_secret": _fake("adc-secret", 24),
+                    "refresh_token": _j("1//0", _fake("adc-rt", 60)),
+                    "type": "authorized_user",
+                }
+            ),
+        ),
+        ("google oauth access token", _j("ya29", ".") + _fake("ya29", 60)),
+        ("google oauth client secret", _j("GOC", "SPX-") + _fake("gocspx", 28)),
+        (
+            "gcs hmac key id",
+            _j("GOO", "G1") + _fake("hmac", 56, string.ascii_uppercase + string.digits),
+        ),
+        ("oauth refresh token field", json.dumps({"refreshToken": _fake("oauth-rt", 40)})),
+        # Other clouds' and tools' CLI configuration.
+        (
+            "doctl config",
+            "access-token: " + _j("dop_", "v1_") + _fake("do", 64, "0123456789abcdef"),
+        ),
+        ("alibaba access key id", "access_key_id = " + _j("LT", "AI") + _fake("ali", 20)),
+        ("vault token", "VAULT_TOKEN=" + _j("hv", "s.") + _fake("vault", 90)),
+        (
+            "terraform cloud credentials",
+            json.dumps(
+                {
+                    "credentials": {
+                        "app.terraform.io": {
+                            "token": _fake("tfc", 14) + _j(".atlas", "v1.") + _fake("tfc2", 67)
+                        }
+                    }
+                }
+            ),
+        ),
+        (
+            "docker config auth",
+            json.dumps(
+                {"auths": {"registry.example.com": {"auth": _b64("deploy:" + _fake("reg", 20))}}}
+            ),
+        ),
+    ],
 ]
 
 _CERT = (
@@ -158,4 +358,130 @@ NEGATIVES: Final[list[tuple[str, str]]] = [
     ("xox word", "xoxo see you"),
     ("go duration", "1m30s"),
     ("s3 endpoint", "s3.eu-west-1.amazonaws.com"),
+    *[
+        # The credential-free files of the same CLIs and SDKs.
+        (
+            "aws config profile",
+            "[profile deploy]\nregion = eu-west-1\n"
+            "role_arn = arn:aws:iam::123456789012:role/deploy\n"
+            "source_profile = default\n",
+        ),
+        (
+            "aws credentials from env references",
+            "[default]\naws_access_key_id = ${AWS_ACCESS_KEY_ID}\n"
+            "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}\n"
+            "aws_session_token = ${AWS_SESSION_TOKEN}\n",
+        ),
+        (
+            "aws web identity env",
+            "AWS_ROLE_ARN=arn:aws:iam::123456789012:role/loki\n"
+            "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token\n",
+        ),
+        (
+            "azure connection string placeholder",
+            "DefaultEndpointsProtocol=https;AccountName=gantrylogs;AccountKey=<account-key>;"
+            "EndpointSuffix=core.windows.net",
+        ),
+        ("azurite", "UseDevelopmentStorage=true"),
+        ("azure blob url", "https://gantrylogs.blob.core.windows.net/loki/chunks/index_1"),
+        (
+            "sig parameter that is no sas",
+            "https://cdn.example.com/logo.png?sig=" + _fake("cdn", 30),
+        ),
+        (
+            "azure profile",
+            json.dumps(
+                {
+                    "subscriptions": [
+                        {
+                            "id": "00000000-0000-0000-0000-000000000002",
+                            "name": "prod",
+                            "tenantId": "00000000-0000-0000-0000-000000000003",
+                            "user": {"name": "gantry-ci", "type": "servicePrincipal"},
+                        }
+                    ]
+                }
+            ),
+        ),
+        (
+            "azure workload identity env",
+            "AZURE_CLIENT_ID=00000000-0000-0000-0000-000000000001\n"
+            "AZURE_TENANT_ID=00000000-0000-0000-0000-000000000003\n"
+            "AZURE_FEDERATED_TOKEN_FILE=/var/run/secrets/azure/tokens/azure-identity-token\n",
+        ),
+        (
+            "gcp external account",
+            json.dumps(
+                {
+                    "type": "external_account",
+                    "audience": "//iam.googleapis.com/projects/1/locations/global/"
+                    "workloadIdentityPools/github/providers/gantry",
+                    "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+                    "token_url": "https://sts.googleapis.com/v1/token",
+                    "credential_source": {"file": "/var/run/secrets/tokens/gcp-ksa/token"},
+                }
+            ),
+        ),
+        (
+            "gcp service account without key",
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": "gantry-prod",
+                    "client_email": "loki@gantry-prod.iam.gserviceaccount.com",
+                    "client_id": "112233445566778899001",
+                }
+            ),
+        ),
+        (
+            "gcloud config",
+            "[core]\naccount = ci@gantry-prod.iam.gserviceaccount.com\nproject = gantry-prod\n",
+        ),
+        (
+            "kubeconfig with exec credentials",
+            "clusters:\n- cluster:\n    certificate-authority-data: "
+            + _b64(_CERT)
+            + "\n    server: https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com\n  name: aws-dev\n"
+            "users:\n- name: aws-dev\n  user:\n    exec:\n      command: aws\n"
+            "      args: [eks, get-token, --cluster-name, aws-dev]\n",
+        ),
+        ("base64 certificate", _b64(_CERT)),
+        ("base64 public key", _b64(_PUBLIC)),
+        ("base64 config", _b64("log_level: info\nlisten: :8080\notlp: http://alloy:4317\n")),
+        (
+            "public jwks",
+            json.dumps(
+                {
+                    "keys": [
+                        {"kty": "RSA", "kid": "k1", "use": "sig", "n": _fake("n", 86), "e": "AQAB"}
+                    ]
+                }
+            ),
+        ),
+        (
+            "docker config with credential helpers",
+            json.dumps(
+                {
+                    "credHelpers": {"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login"},
+                    "auths": {"ghcr.io": {}},
+                }
+            ),
+        ),
+        ("refresh token from env", json.dumps({"refresh_token": "${REFRESH_TOKEN}"})),
+        (
+            "wireguard peer",
+            f"[Peer]\nPublicKey = {_fake_b64('wg-peer', 32)}\nAllowedIPs = 0.0.0.0/0\n"
+            "Endpoint = vpn.example.com:51820\n",
+        ),
+        (
+            "pgp public key",
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF0\n-----END PGP PUBLIC KEY BLOCK-----\n",
+        ),
+        ("openvpn client config", "client\ndev tun\nremote vpn.example.com 1194\nca ca.crt\n"),
+        (
+            "key path setting",
+            "PRIVATE_KEY_PATH=/etc/tls/tls.key\nprivate_key_file: /etc/ssh/id_ed25519\n",
+        ),
+        ("age recipient", "age1" + _fake("age-pub", 58, "023456789acdefghjklmnpqrstuvwxyz")),
+    ],
 ]
