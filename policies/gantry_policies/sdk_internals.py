@@ -13,7 +13,7 @@ when this module is imported: an upgrade that moves or changes one fails on
 import with the missing name and the pinned version instead of misbehaving
 quietly (a rule that stops seeing unknowns would pass or fail the wrong
 resources). tests/policies/test_sdk_internals.py checks each name and greps
-that nothing else in policies/, components/, scripts/ or tests/ imports them.
+that nothing else in policies/, components/, gantry/, scripts/ or tests/ imports them.
 """
 
 from __future__ import annotations

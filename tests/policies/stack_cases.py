@@ -131,6 +131,12 @@ _HPA = {
         "maxReplicas": 6,
     },
 }
+_STATEFUL = workload("StatefulSet", [])
+_STATEFUL["spec"]["replicas"] = 3
+_STATEFUL_PDB = {
+    "metadata": _meta("db-pdb"),
+    "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "hello"}}},
+}
 _HPA_PDB = {
     "metadata": _meta("hello-pdb"),
     "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "hello"}}},
@@ -391,6 +397,23 @@ STACK_CASES: Final[list[StackCase]] = [
             ),
         ],
         unknown=edit("hello-hpa", "spec", "minReplicas", value=U),
+    ),
+    StackCase(
+        "K20",
+        {"db": (POD_TYPES["StatefulSet"], _STATEFUL), "db-pdb": (PDB, _STATEFUL_PDB)},
+        [
+            (
+                "min-available-percent-rounds-up-to-all",
+                edit("db-pdb", "spec", "minAvailable", value="70%"),
+                [
+                    "PodDisruptionBudget apps/db-pdb: allows no voluntary disruption for"
+                    " StatefulSet apps/hello; set maxUnavailable: 1 or minAvailable below the"
+                    " replica count."
+                ],
+            ),
+            ("min-available-below-all", edit("db-pdb", "spec", "minAvailable", value=2), []),
+        ],
+        unknown=edit("db", "spec", "replicas", value=U),
     ),
     StackCase(
         "K22b",

@@ -57,18 +57,18 @@ def test_every_positive_is_denied_in_a_config_map_under_an_innocent_key() -> Non
         assert [d.level for d in found] == ["mandatory"], name
 
 
-def test_negatives_pass_as_config_map_and_env() -> None:
-    engine = Engine(pack_config({}))
-    k18 = policy("K18").name
+def test_negatives_pass_as_config_map_data() -> None:
     data = {f"k{i}": value for i, (_, value) in enumerate(NEGATIVES)}
     props = {"metadata": {"name": "cfg", "namespace": "apps"}, "data": data}
-    assert engine.analyze(CM, props, "cfg").of(k18) == []
+    assert Engine(pack_config({})).analyze(CM, props, "cfg").of(policy("K18").name) == []
+
+
+@pytest.mark.parametrize("kind", list(POD_TYPES))
+def test_negatives_pass_as_env_values_of_every_kind(kind: str) -> None:
     env = [{"name": f"V{i}", "value": value} for i, (_, value) in enumerate(NEGATIVES)]
-    pod = {
-        "metadata": {"name": "p", "namespace": "apps"},
-        "spec": {"containers": [{"name": "app", "image": "reg.example/x:1", "env": env}]},
-    }
-    assert engine.analyze(POD_TYPES["Pod"], pod, "p").of(k18) == []
+    props = workload(kind, [(("spec", "containers", 0, "env"), env)])
+    found = Engine(pack_config({})).analyze(POD_TYPES[kind], props, "hello")
+    assert found.of(policy("K18").name) == []
 
 
 @pytest.mark.parametrize("kind", list(POD_TYPES))
