@@ -30,15 +30,18 @@ M = TypeVar("M", bound=BaseModel)
 class PackageInputError(InputPropertiesError):
     """A component's inputs are invalid; `errors` holds one entry per bad field.
 
-    `name` is the resource's name when known (the engine's message already names it).
+    `name` is the resource's name when known. `listed`: the message lists the problems too,
+    for a Python caller; the engine prints `errors` itself, one line per field.
     """
 
-    def __init__(self, component: str, name: str, problems: Sequence[Problem]) -> None:
+    def __init__(
+        self, component: str, name: str, problems: Sequence[Problem], *, listed: bool = True
+    ) -> None:
         count = f"{len(problems)} invalid input{'s' if len(problems) != 1 else ''}"
         lines = "".join(f"\n  - {path or '(inputs)'}: {reason}" for path, reason in problems)
         which = f"{component} '{name}'" if name else component
         super().__init__(
-            f"{which}: {count}{lines}",
+            f"{which}: {count}{lines if listed else ''}",
             [{"property_path": path, "reason": reason} for path, reason in problems],
         )
         self.problems = list(problems)
@@ -63,9 +66,12 @@ def join(at: str, *parts: str | int) -> str:
 
 def plain_data(value: Any) -> Any:
     """Inputs as the models read them: enum members as their values, None-valued keys dropped
-    (an omitted input takes the model's default)."""
+    (an omitted input takes the model's default), whole numbers as ints (the wire carries every
+    number as a float, and the SDK 3.272.0 converts only some back)."""
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, Mapping):
         return {k: plain_data(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):

@@ -75,9 +75,12 @@ class GantryProvider(ComponentProvider):
         component = component_def.name
         problems = unknown_plain_inputs(inputs, component_def)
         if problems:
-            raise PackageInputError(component, "", problems)
+            raise PackageInputError(component, "", problems, listed=False)
         mapped = super().map_inputs(inputs, component_def)
-        PARSERS[component]("", mapped)  # raises PackageInputError with every problem
+        try:
+            PARSERS[component]("", mapped)
+        except PackageInputError as error:  # the engine lists each field itself
+            raise PackageInputError(component, "", error.problems, listed=False) from None
         return mapped
 
 
