@@ -15,6 +15,8 @@
 #          kube-scheduler, kwok). Default: all of them.
 #   --env  print `export` lines for eval, e.g.
 #          eval "$(scripts/bootstrap.sh --env)"
+#   The yaml GROUP builds pulumi-language-yaml, the YAML language host,
+#   beside pulumi (build mode only: the normal install ships one).
 # Environment:
 #   GANTRY_CACHE          cache root (default $HOME/.cache/gantry)
 #   GANTRY_TOOLCHAIN      auto (default) | path | build
@@ -39,7 +41,7 @@ groups=()
 for arg in "$@"; do
 	case "$arg" in
 	--env) print_env=true ;;
-	engine | plugins | image | lint | cluster) groups+=("$arg") ;;
+	engine | plugins | image | lint | cluster | yaml) groups+=("$arg") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -47,7 +49,7 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg' (see --help)" ;;
 	esac
 done
-[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint cluster)
+[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint cluster yaml)
 wants() { [[ " ${groups[*]} " == *" $1 "* ]]; }
 
 # shellcheck source=/dev/null
@@ -80,6 +82,7 @@ check_pin "$TOOLCHAIN/kubernetes/go.mod" github.com/pulumi/pulumi-kubernetes/sdk
 check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/ko "$KO_VERSION"
 check_pin "$TOOLCHAIN/tools/go.mod" github.com/google/go-containerregistry "$CRANE_VERSION"
 check_pin "$TOOLCHAIN/actionlint/go.mod" github.com/rhysd/actionlint "$ACTIONLINT_VERSION"
+check_pin "$TOOLCHAIN/yaml/go.mod" github.com/pulumi/pulumi-yaml "$PULUMI_YAML_VERSION"
 check_pin "$TOOLCHAIN/controlplane/go.mod" k8s.io/kubernetes "$KUBERNETES_VERSION"
 check_pin "$TOOLCHAIN/controlplane/go.mod" sigs.k8s.io/kwok "$KWOK_VERSION"
 check_pin "$TOOLCHAIN/controlplane/go.mod" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
@@ -242,6 +245,12 @@ fi
 wants cluster && build_controlplane
 wants lint && build_tool actionlint actionlint github.com/rhysd/actionlint/cmd/actionlint \
 	"-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+# The YAML language host runs the component package's consumer example
+# (examples/yaml-service); the engine finds it beside pulumi.
+if wants yaml && [[ "$mode" == build ]]; then
+	build_tool yaml pulumi-language-yaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+		"-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION#v}"
+fi
 
 # The environment the drivers and tests use (also written for `source`).
 {
