@@ -35,14 +35,18 @@ $(VENV_STAMP): $(REQS)
 .PHONY: venv
 venv: $(VENV_STAMP) ## Create .venv from the pinned requirements
 
-# openssl and curl: the local control plane's certificates and readiness checks.
+# openssl and curl: the local control plane's certificates and readiness checks. The real
+# node: Debian's CNI plugins, iptables, conntrack, and libseccomp's headers for runc's build.
+# Each entry is a command or a file that the package installs, then the package.
 APT_TOOLS := promtool:prometheus amtool:prometheus-alertmanager shellcheck:shellcheck \
-  docker-registry:docker-registry openssl:openssl curl:curl
+  docker-registry:docker-registry openssl:openssl curl:curl \
+  iptables:iptables conntrack:conntrack nft:nftables ipset:ipset /usr/lib/cni/bridge:containernetworking-plugins \
+  /usr/include/seccomp.h:libseccomp-dev
 
 .PHONY: apt-tools
-apt-tools: ## promtool, amtool, shellcheck and docker-registry from Debian, when missing
+apt-tools: ## promtool, amtool, shellcheck, docker-registry and the real node's packages from Debian, when missing
 	@missing=""; for pair in $(APT_TOOLS); do \
-	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	  what="$${pair%%:*}"; command -v "$$what" >/dev/null || [ -e "$$what" ] || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq; \
@@ -187,16 +191,16 @@ registry-stop: ## Stop the registry that `make registry` started
 	bash scripts/local-registry.sh stop
 
 .PHONY: cluster cluster-down cluster-reset
-cluster: ## Start the local control plane on 127.0.0.1 (etcd, API server, controllers, scheduler, 2 kwok nodes)
-	bash scripts/bootstrap.sh cluster
+cluster: venv apt-tools ## Start the local cluster: control plane, 2 kwok nodes and a real node (GANTRY_CLUSTER_NODE=none: kwok only)
+	bash scripts/bootstrap.sh image cluster
 	bash scripts/local-cluster.sh start
-cluster-down: ## Stop every control-plane process that `make cluster` started
+cluster-down: ## Stop everything `make cluster` started and put the host back as it was
 	bash scripts/local-cluster.sh stop
-cluster-reset: ## Stop the control plane and delete its state (etcd data, certificates)
+cluster-reset: ## cluster-down, then delete the cluster's state (etcd data, certificates, containerd's images)
 	bash scripts/local-cluster.sh reset
 
 .PHONY: up
-up: venv ## `up` of STACK (default local): toolchain, registry, control plane, image, deploy, pack enforced
+up: venv apt-tools ## `up` of STACK (default local): toolchain, registry, control plane, image, deploy, pack enforced
 	GANTRY_STACK=$(STACK) bash scripts/local-up.sh
 
 .PHONY: down

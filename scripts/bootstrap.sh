@@ -12,7 +12,9 @@
 #   GROUP: engine (pulumi and the Python dynamic-provider plugin),
 #          plugins (kubernetes), image (ko, crane), lint (actionlint),
 #          cluster (etcd, kube-apiserver, kube-controller-manager,
-#          kube-scheduler, kwok). Default: all of them.
+#          kube-scheduler, kwok, and the real node: kubelet, kube-proxy,
+#          containerd, containerd-shim-runc-v2, runc, coredns and the
+#          sandbox program). Default: all of them.
 #   --env  print `export` lines for eval, e.g.
 #          eval "$(scripts/bootstrap.sh --env)"
 #   The yaml GROUP builds pulumi-language-yaml, the YAML language host,
@@ -86,6 +88,11 @@ check_pin "$TOOLCHAIN/yaml/go.mod" github.com/pulumi/pulumi-yaml "$PULUMI_YAML_V
 check_pin "$TOOLCHAIN/controlplane/go.mod" k8s.io/kubernetes "$KUBERNETES_VERSION"
 check_pin "$TOOLCHAIN/controlplane/go.mod" sigs.k8s.io/kwok "$KWOK_VERSION"
 check_pin "$TOOLCHAIN/controlplane/go.mod" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+check_pin "$TOOLCHAIN/containerd/go.mod" github.com/containerd/containerd/v2 "$CONTAINERD_VERSION"
+check_pin "$TOOLCHAIN/runc/go.mod" github.com/opencontainers/runc "$RUNC_VERSION"
+check_pin "$TOOLCHAIN/coredns/go.mod" github.com/coredns/coredns "$COREDNS_VERSION"
+check_pin "$TOOLCHAIN/kube-router/go.mod" github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER_VERSION"
+check_pin "$TOOLCHAIN/metrics-server/go.mod" sigs.k8s.io/metrics-server "$METRICS_SERVER_VERSION"
 
 # --- stamps -------------------------------------------------------------
 # A tool is up to date when its binary exists and its stamp holds the hash of
@@ -106,12 +113,14 @@ fresh() {
 
 stamp() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
-# Build PKG (in the module at DIR) to $BIN/TOOL atomically.
+# Build PKG (in the module at DIR) to $BIN/TOOL atomically. GO_TAGS, when
+# set, are the build tags; GO_CGO, when set, is CGO_ENABLED.
 go_build() {
 	local dir="$1" tool="$2" pkg="$3" ldflags="$4" start=$SECONDS
 	log "building $tool ..."
-	(cd "$dir" && go build -ldflags "$ldflags" -o "$BIN/.$tool.tmp" "$pkg")
-	mv -f "$BIN/.$tool.tmp" "$BIN/$tool"
+	(cd "$dir" && env ${GO_CGO:+CGO_ENABLED=$GO_CGO} go build -tags "${GO_TAGS:-}" -ldflags "$ldflags" \
+		-o "$BIN/.$tool.$$.tmp" "$pkg")
+	mv -f "$BIN/.$tool.$$.tmp" "$BIN/$tool"
 	log "built $tool in $((SECONDS - start))s"
 }
 
@@ -182,11 +191,51 @@ build_controlplane() {
 	kube_ldflags="-X $KUBE_VERSION_PKG.gitVersion=$KUBERNETES_VERSION -X $KUBE_VERSION_PKG.gitMajor=1"
 	kube_ldflags+=" -X $KUBE_VERSION_PKG.gitMinor=$minor -X $KUBE_VERSION_PKG.gitTreeState=clean"
 	build_tool controlplane etcd go.etcd.io/etcd/server/v3 ""
-	for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+	for cmd in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
 		build_tool controlplane "$cmd" "k8s.io/kubernetes/cmd/$cmd" "$kube_ldflags"
 	done
 	build_tool controlplane kwok sigs.k8s.io/kwok/cmd/kwok ""
 	install_kwok_stages
+}
+
+# --- the real node ------------------------------------------------------
+# containerd and its runc shim, runc (cgo: it links Debian's libseccomp, so
+# the RuntimeDefault seccomp profile is enforced), CoreDNS (run as a pod from
+# an image scripts/node-images.sh assembles) and gantry's sandbox program.
+build_node() {
+	build_tool containerd containerd github.com/containerd/containerd/v2/cmd/containerd \
+		"-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION"
+	build_tool containerd containerd-shim-runc-v2 \
+		github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 \
+		"-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION"
+	[[ -f /usr/include/seccomp.h ]] || die "runc needs libseccomp's headers: apt-get install libseccomp-dev (make apt-tools)"
+	GO_CGO=1 GO_TAGS=seccomp build_tool runc runc github.com/opencontainers/runc \
+		"-X main.gitCommit=$RUNC_VERSION"
+	# Static (no cgo): these run in images with no libc.
+	GO_CGO=0 build_tool coredns coredns github.com/coredns/coredns ""
+	GO_CGO=0 build_tool pause gantry-pause . ""
+	# NetworkPolicy enforcement on the real node (its Go dependencies raised past the
+	# reported flaws of v2.1.0's, as distributions do) and the metrics API for the HPA.
+	build_tool kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router \
+		"-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
+	GO_CGO=0 build_tool metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server ""
+	install_module_files metrics-server "sigs.k8s.io/metrics-server@$METRICS_SERVER_VERSION" \
+		manifests/base/rbac.yaml manifests/base/service.yaml manifests/base/deployment.yaml \
+		manifests/base/apiservice.yaml
+}
+
+# install_module_files TOOLCHAIN_DIR MODULE@VERSION FILE...: copy files of a pinned module
+# into $CACHE/<toolchain dir>/ (upstream's manifests, read at run time, never committed).
+install_module_files() {
+	local mod="$1" module="$2" dir file out="$CACHE/$1"
+	shift 2
+	dir="$(module_dir "$TOOLCHAIN/$mod" "$module")"
+	[[ -d "$dir" ]] || die "could not download $module"
+	mkdir -p "$out"
+	for file in "$@"; do
+		install -m 0644 "$dir/$file" "$out/.${file##*/}.$$.tmp"
+		mv -f "$out/.${file##*/}.$$.tmp" "$out/${file##*/}"
+	done
 }
 
 # kwok simulates nothing without stages (kwokctl passes its defaults; the
@@ -204,14 +253,14 @@ install_kwok_stages() {
 	for stage in "${KWOK_STAGES[@]}"; do
 		printf -- '---\n'
 		cat "$dir/kustomize/stage/$stage.yaml"
-	done >"$out.tmp"
-	mv -f "$out.tmp" "$out"
+	done >"$out.$$.tmp"
+	mv -f "$out.$$.tmp" "$out"
 }
 
 # --- image and lint tools -----------------------------------------------
 build_tool() {
 	local mod="$TOOLCHAIN/$1" tool="$2" pkg="$3" ldflags="$4" print
-	print="$(fingerprint "$mod/go.mod" "$mod/go.sum" "$tool")"
+	print="$(fingerprint "$mod/go.mod" "$mod/go.sum" "$mod/main.go" "$tool" ${GO_TAGS:+"$GO_TAGS"} ${GO_CGO:+"cgo=$GO_CGO"})"
 	fresh "$tool" "$print" && return 0
 	go_build "$mod" "$tool" "$pkg" "-s -w $ldflags"
 	stamp "$tool" "$print"
@@ -242,7 +291,10 @@ if wants image; then
 	build_tool tools crane github.com/google/go-containerregistry/cmd/crane \
 		"-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE_VERSION"
 fi
-wants cluster && build_controlplane
+if wants cluster; then
+	build_controlplane
+	build_node
+fi
 wants lint && build_tool actionlint actionlint github.com/rhysd/actionlint/cmd/actionlint \
 	"-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
 # The YAML language host runs the component package's consumer example
@@ -261,8 +313,8 @@ fi
 		# Plugins come from $BIN beside the engine; never reach for the internet.
 		printf 'export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n'
 	fi
-} >"$CACHE/env.sh.tmp"
-mv -f "$CACHE/env.sh.tmp" "$CACHE/env.sh"
+} >"$CACHE/env.sh.$$.tmp"
+mv -f "$CACHE/env.sh.$$.tmp" "$CACHE/env.sh"
 
 if [[ ${#failed[@]} -gt 0 ]]; then
 	die "not built: ${failed[*]} (see above); the rest is in $BIN"
