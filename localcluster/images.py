@@ -1,0 +1,98 @@
+"""The node's own images: the pod sandbox and CoreDNS, assembled here and pushed locally.
+
+No public registry is reachable, so each image is one layer holding a static
+binary that scripts/bootstrap.sh built from its pinned module, appended to
+gantry's base image (scripts/base-image.sh: nonroot user, CA bundle, no
+shell) for this machine's platform. Pulled by digest, like everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import ClusterSettings
+
+ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+
+
+@dataclass(frozen=True)
+class NodeImage:
+    repository: str
+    binary: str
+    """The file in $GANTRY_CACHE/bin, installed at /<binary> and run as the entrypoint."""
+
+
+PAUSE = NodeImage("gantry/pause", "gantry-pause")
+COREDNS = NodeImage("gantry/coredns", "coredns")
+METRICS_SERVER = NodeImage("gantry/metrics-server", "metrics-server")
+
+
+def _crane(s: ClusterSettings, *args: str) -> str:
+    done = subprocess.run(
+        [str(s.bin / "crane"), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"crane {args[0]} failed: {done.stderr.strip()[-800:]}")
+    return done.stdout.strip()
+
+
+def base_image(s: ClusterSettings) -> str:
+    """gantry's base index by digest (built and pushed when missing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "GANTRY_CACHE": str(s.cache),
+            "GANTRY_REGISTRY_PORT": s.registry.rsplit(":", 1)[1],
+            "GANTRY_BASE_REF_FILE": str(Path(tmp) / "ref"),
+            "PATH": f"{s.bin}:{os.environ.get('PATH', '')}",
+        }
+        done = subprocess.run(
+            [str(s.root / "scripts" / "base-image.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/base-image.sh failed: {done.stderr.strip()[-800:]}")
+    return done.stdout.strip()
+
+
+def push(s: ClusterSettings, image: NodeImage) -> str:
+    """Push IMAGE for this machine's platform; returns repository@digest. A tag made of
+    the binary's and the base's digests makes a warm run one registry look-up."""
+    binary = s.bin / image.binary
+    base = base_image(s)
+    digest = hashlib.sha256(binary.read_bytes()).hexdigest()
+    tag = hashlib.sha256(f"{digest} {base} {ARCH}".encode()).hexdigest()[:16]
+    repo = f"{s.registry}/{image.repository}"
+    try:
+        return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"
+    except RuntimeError:
+        pass
+    platform_base = (
+        f"{base.split('@')[0]}@{_crane(s, 'digest', '--platform', f'linux/{ARCH}', base)}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        layer = Path(tmp) / "layer.tar"
+        with tarfile.open(layer, "w") as tar:
+            info = tar.gettarinfo(str(binary), arcname=image.binary)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mode = 0o755
+            info.mtime = 0
+            with binary.open("rb") as f:
+                tar.addfile(info, f)
+        _crane(s, "append", "--base", platform_base, "-f", str(layer), "-t", f"{repo}:{tag}")
+    _crane(
+        s, "mutate", f"{repo}:{tag}", "--entrypoint", f"/{image.binary}",
+        "--set-platform", f"linux/{ARCH}", "-t", f"{repo}:{tag}",
+    )  # fmt: skip
+    return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"
