@@ -43,6 +43,7 @@ from components.observability.settings import (
     Retention,
     Storage,
 )
+from components.placement import Placement
 from components.targets.base import ClusterTarget, RegistryEndpoint
 from components.targets.context import TargetContext
 from components.targets.settings import (
@@ -121,6 +122,7 @@ def target_settings(target: TargetConfig) -> TargetSettings:
             kubeconfig_context=target.kubeconfig_context,
             render_dir=target.render_dir,
             registry=target.registry,
+            nodes=target.nodes,
         )
     if isinstance(target, ExistingTarget):
         registry = target.registry
@@ -300,6 +302,7 @@ def service_settings(service: ServiceConfig) -> ServiceSettings:
         autoscaling=ServiceAutoscaling(
             cpu_utilization=autoscaling.cpu_utilization,
             requests_per_second=autoscaling.requests_per_second,
+            scale_down_window_seconds=autoscaling.scale_down_window_seconds,
         ),
         ingress=ServiceIngress(
             enabled=ingress.enabled,
@@ -328,6 +331,7 @@ def service_spec(
     zones: tuple[str, ...] = (),
     service_account_annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
     pod_labels: Mapping[str, str] | None = None,
+    placement: Placement | None = None,
 ) -> ServiceSpec:
     """The manifest builders' spec; `environment` is the stack's name."""
     return ServiceSpec(
@@ -340,6 +344,7 @@ def service_spec(
         service_account_annotations=service_account_annotations,
         pod_labels=dict(pod_labels or {}),
         signature_verification=config.image.signature_verification.enabled,
+        placement=placement or Placement(),
     )
 
 
@@ -364,6 +369,7 @@ def go_service_args(
         zones=target.zones,
         service_account_annotations=annotations,
         pod_labels=target.service_account_pod_labels,
+        placement=target.placement,
     )
     return GoServiceArgs(spec=spec, monitoring_depends_on=tuple(monitoring_depends_on))
 

@@ -79,7 +79,7 @@ def test_only_the_local_stack_gets_the_built_in_passphrase(tmp_path: Path) -> No
 
 
 def test_local_services_come_from_the_stack_config(tmp_path: Path) -> None:
-    assert local_services(load_config(REPO, "local")) == ["cluster", "registry"]
+    assert local_services(load_config(REPO, "local")) == ["cluster", "node", "registry"]
     assert local_services(load_config(REPO, "dev")) == []
     kind = tmp_path / "Pulumi.kind.yaml"
     kind.write_text(
@@ -90,6 +90,14 @@ def test_local_services_come_from_the_stack_config(tmp_path: Path) -> None:
         "    - {name: r, cloud: local, mode: render}\n"
     )
     assert local_services(load_config(REPO, "kind", kind)) == ["registry"]
+    simulated = tmp_path / "Pulumi.sim.yaml"
+    simulated.write_text(
+        "config:\n  gantry:profile: local\n"
+        "  gantry:policy: {pack_config: policies/config/local.json}\n"
+        "  gantry:targets:\n"
+        "    - {name: s, cloud: local, nodes: simulated}\n"
+    )
+    assert local_services(load_config(REPO, "sim", simulated)) == ["cluster", "registry"]
 
 
 def test_bad_config_stops_before_the_engine_with_every_problem(
@@ -107,7 +115,7 @@ def test_bad_config_stops_before_the_engine_with_every_problem(
 
 def test_services_prints_what_the_stack_needs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["services", "--stack", "local"]) == Exit.OK
-    assert capsys.readouterr().out == "cluster registry\n"
+    assert capsys.readouterr().out == "cluster node registry\n"
 
 
 def _pre(op: OpType, urn: str = URN, diffs: list[str] | None = None) -> EngineEvent:

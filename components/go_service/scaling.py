@@ -56,12 +56,13 @@ def horizontal_pod_autoscaler(spec: ServiceSpec) -> dict[str, Any] | None:
     """Scale on CPU (and request rate when configured) between min and max; None when fixed.
 
     Up fast (double or +4 pods every 15s, no stabilization) to absorb a
-    spike; down slowly (5 min window, at most half every minute) so a brief
-    dip does not throw away warm capacity.
+    spike; down slowly (a 5 min window by default, at most half every minute) so a
+    brief dip does not throw away warm capacity.
     """
     if not spec.scales:
         return None
     replicas = spec.service.replicas
+    window = spec.service.autoscaling.scale_down_window_seconds
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
@@ -81,7 +82,7 @@ def horizontal_pod_autoscaler(spec: ServiceSpec) -> dict[str, Any] | None:
                     ],
                 },
                 "scaleDown": {
-                    "stabilizationWindowSeconds": 300,
+                    "stabilizationWindowSeconds": window,
                     "selectPolicy": "Max",
                     "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
                 },

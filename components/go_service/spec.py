@@ -20,6 +20,7 @@ from typing import Literal
 import pulumi
 
 from components.observability.endpoints import ObservabilityEndpoints
+from components.placement import Placement
 
 MIN_KUBERNETES_VERSION = "1.32"
 """The oldest Kubernetes the manifests target: every field used is GA or on by
@@ -81,6 +82,8 @@ class ServiceAutoscaling:
     """Target average CPU utilization, percent of the request (default 70)."""
     requests_per_second: float | None = None
     """Target requests per second per pod; default none (needs prometheus-adapter)."""
+    scale_down_window_seconds: int = 300
+    """Scale-down stabilization window (default 300 s)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class ServiceSpec:
     signature_verification: bool = False
     """True: the namespace opts in to policy-controller, which admits only signed images
     (default False)."""
+    placement: Placement = field(default_factory=Placement)
+    """The target's node selector and tolerations for the pods (default none: anywhere)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.image, str):

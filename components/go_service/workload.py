@@ -261,7 +261,8 @@ def pod_template(spec: ServiceSpec) -> dict[str, Any]:
             "terminationGracePeriodSeconds": termination_grace_seconds(spec),
             "priorityClassName": priority_class_name(spec),
             "topologySpreadConstraints": topology_spread(spec),
-            "tolerations": [ARM64_TOLERATION],
+            "tolerations": [ARM64_TOLERATION, *map(dict, spec.placement.tolerations)],
+            **spec.placement.pod_spec_fields(),
             # The root filesystem is read-only and the service writes no file, so no /tmp volume.
             "containers": [container(spec)],
         },

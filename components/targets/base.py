@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.placement import Placement
+
 
 @dataclass(frozen=True)
 class RegistryEndpoint:
@@ -92,3 +94,6 @@ class ClusterTarget:
     render_dir: str | None = None
     """Set when manifests are rendered to a directory instead of applied."""
     zones: tuple[str, ...] = ()
+    placement: Placement = field(default_factory=Placement)
+    """Where gantry's own workloads are scheduled (default anywhere): the local target with
+    `nodes: simulated` places them on kwok's nodes."""

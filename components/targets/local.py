@@ -16,6 +16,9 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.placement import Placement
+from localcluster.render import SIMULATED_LABEL, SIMULATED_TAINT
+
 from .base import ClusterTarget, RegistryEndpoint
 from .context import TargetContext
 from .settings import LocalSettings
@@ -30,6 +33,13 @@ def local_control_plane_kubeconfig(env: Mapping[str, str] | None = None) -> Path
         return Path(cluster_dir) / CLUSTER_KUBECONFIG.name
     cache = environ.get("GANTRY_CACHE") or str(Path.home() / ".cache" / "gantry")
     return Path(cache) / CLUSTER_KUBECONFIG
+
+
+SIMULATED_PLACEMENT = Placement(
+    node_selector=dict([SIMULATED_LABEL]), tolerations=({**SIMULATED_TAINT, "operator": "Equal"},)
+)
+"""kwok's nodes: labelled and tainted by scripts/local-cluster.sh, so only pods placed here on
+purpose land there."""
 
 
 def kubeconfig_path(config: LocalSettings, env: Mapping[str, str] | None = None) -> Path:
@@ -109,6 +119,7 @@ class LocalCluster(pulumi.ComponentResource):
             registry=registry,
             managed_control_plane=False,
             render_dir=cfg.render_dir if mode == "render" else None,
+            placement=SIMULATED_PLACEMENT if cfg.nodes == "simulated" else Placement(),
         )
         self.register_outputs(
             {

@@ -49,6 +49,9 @@ class LocalSettings:
     """Where render mode writes manifests (default out/local; may hold secrets)."""
     registry: str = "127.0.0.1:5001"
     """host:port of the loopback registry (default 127.0.0.1:5001)."""
+    nodes: Literal["real", "simulated"] = "real"
+    """Where the service's pods run on the local control plane: real (default), the kubelet
+    node whose containers really run; simulated, kwok's nodes, where nothing runs."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,6 +58,9 @@ class Autoscaling(Model):
     """Target average CPU utilization, percent of the request."""
     requests_per_second: float | None = Field(default=None, gt=0)
     """Target requests per second per pod; needs prometheus-adapter."""
+    scale_down_window_seconds: int = Field(default=300, ge=0, le=3600)
+    """How long the HPA waits before it removes pods it no longer needs (its scale-down
+    stabilization window): a brief dip does not throw away warm capacity."""
 
 
 class Ingress(Model):

@@ -96,6 +96,10 @@ class LocalTarget(Model):
         default="127.0.0.1:5001", pattern=r"^(127\.0\.0\.1|localhost):[0-9]{2,5}$"
     )
     """host:port of the registry on loopback (scripts/local-registry.sh)."""
+    nodes: Literal["real", "simulated"] = "real"
+    """Where the service's pods run on the local control plane (`make cluster`): real, the
+    kubelet node whose containers really run (needs root); simulated, kwok's nodes, where
+    nothing runs (no root needed). Ignored with `kubeconfig` or `mode: render`."""
 
 
 class ExistingTarget(Model):

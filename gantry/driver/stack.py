@@ -53,13 +53,16 @@ def load_config(repo: Path, stack: str, config_file: Path | None = None) -> Stac
 
 
 def local_services(config: StackConfig) -> list[str]:
-    """What must run on this machine before `up`: the loopback registry, the control plane."""
+    """What must run on this machine before `up`: the loopback registry, the control plane,
+    and its real node when a local target runs its pods there."""
     services: set[str] = set()
     for target in config.targets:
         if isinstance(target, LocalTarget):
             services.add("registry")
             if target.mode == "cluster" and target.kubeconfig is None:
                 services.add("cluster")
+                if target.nodes == "real":
+                    services.add("node")
     return sorted(services)
 
 

@@ -73,6 +73,8 @@ class Autoscaling(TypedDict, total=False):
     """Target average CPU utilization, 10 to 95 percent of the request (default 70)."""
     requests_per_second: float
     """Target requests per second per pod, above 0; default none (needs prometheus-adapter)."""
+    scale_down_window_seconds: int
+    """Seconds the HPA waits before removing pods it no longer needs, 0 to 3600 (default 300)."""
 
 
 class Ingress(TypedDict, total=False):

@@ -82,3 +82,16 @@ def test_pdb_allows_one_eviction_at_a_time() -> None:
 
 def test_no_pdb_when_there_is_only_ever_one_pod() -> None:
     assert scaling.pod_disruption_budget(service_spec({"replicas": {"min": 1, "max": 1}})) is None
+
+
+def test_the_scale_down_window_is_the_configs() -> None:
+    default = scaling.horizontal_pod_autoscaler(service_spec({"replicas": {"min": 1, "max": 3}}))
+    short = scaling.horizontal_pod_autoscaler(
+        service_spec(
+            {"replicas": {"min": 1, "max": 3}, "autoscaling": {"scale_down_window_seconds": 15}}
+        )
+    )
+    assert default is not None and short is not None
+    assert default["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    assert short["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 15
+    assert short["spec"]["behavior"]["scaleUp"] == default["spec"]["behavior"]["scaleUp"]

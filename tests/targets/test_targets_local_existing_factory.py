@@ -11,11 +11,13 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.placement import Placement
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
 from components.targets.factory import build_targets
 from components.targets.local import (
+    SIMULATED_PLACEMENT,
     LocalCluster,
     LocalClusterArgs,
     kubeconfig_path,
@@ -224,3 +226,14 @@ def test_local_and_existing_targets_import_no_cloud_sdk() -> None:
         }
     ]
     assert _imported_clouds(existing, "dev") == []
+
+
+def test_the_local_target_places_pods_on_the_real_node_unless_told_simulated(
+    tmp_path: Path,
+) -> None:
+    env = {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")}
+    _, (real,) = _local(LocalSettings(name="local", mode="render"), env)
+    _, (simulated,) = _local(LocalSettings(name="local", mode="render", nodes="simulated"), env)
+    assert real.placement == Placement()
+    assert simulated.placement == SIMULATED_PLACEMENT
+    assert simulated.placement.node_selector == {"type": "kwok"}
