@@ -4,8 +4,10 @@ A program breaks when an input it sets is gone or takes another type, when an
 input it omits becomes required, when an output it reads is gone or changes
 type, when a component or an enum value it names is gone. Such a change needs
 a new major version (semver): `breaking(old, new)` lists each one unless
-`new`'s major part is above `old`'s. tests/package/test_compat.py runs it
-against package/released/schema.json, the schema of the last release.
+`new`'s major part is above `old`'s; any other change of what a program can
+name (an addition) needs a new version too (`surface_changed`).
+tests/package/test_compat.py runs both against package/released/schema.json,
+the schema of the last release.
 """
 
 from __future__ import annotations
@@ -103,6 +105,11 @@ def changes(old: Schema, new: Schema) -> list[str]:
             else:
                 found += compare(token, definition, new[kind][token])
     return found
+
+
+def surface_changed(old: Schema, new: Schema) -> bool:
+    """True when `new` adds or takes away anything a program can name (descriptions aside)."""
+    return bool(changes(old, new) or changes(new, old))
 
 
 def breaking(old: Schema, new: Schema) -> list[str]:

@@ -20,6 +20,7 @@ from gantry.config.service import ServiceConfig
 from gantry.config_adapter import RELEASES, service_settings
 
 from .inputs import PackageInputError, missing, plain_data, validated
+from .placement import Toleration, placement
 
 
 class LogLevel(StrEnum):
@@ -158,6 +159,10 @@ class GoServiceArgs(TypedDict, total=False):
     signature_verification: bool
     """Label the namespace so that policy-controller admits only signed images (default
     false; needs policy-controller on the cluster)."""
+    node_selector: dict[str, str]
+    """Labels a node must carry to run the pods, e.g. a node pool's (default none: any node)."""
+    tolerations: list[Toleration]
+    """Taints the pods tolerate besides arm64's (default none)."""
 
 
 def parse(name: str, args: GoServiceArgs) -> ProgramGoServiceArgs:
@@ -171,6 +176,8 @@ def parse(name: str, args: GoServiceArgs) -> ProgramGoServiceArgs:
     namespace = data.get("observability_namespace")
     if namespace is not None:
         problems += validated(ObservabilityConfig, {"namespace": namespace}, rename=STACK_NS)[1]
+    place, found = placement(data.get("node_selector"), data.get("tolerations", []))
+    problems += found
     image = data.get("image")
     if isinstance(image, str):
         try:
@@ -190,6 +197,7 @@ def parse(name: str, args: GoServiceArgs) -> ProgramGoServiceArgs:
             service_account_annotations=args.get("service_account_annotations"),
             pod_labels=dict(data.get("pod_labels", {})),
             signature_verification=bool(data.get("signature_verification", False)),
+            placement=place,
         )
     except ValueError as error:  # rules across fields, e.g. the two namespaces
         raise PackageInputError("GoService", name, [("", str(error))]) from error

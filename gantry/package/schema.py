@@ -28,6 +28,7 @@ from gantry.config.slo import SloConfig
 
 from . import NAME
 from .go_image import IMAGE_FIELDS
+from .placement import TolerationRule
 
 MODELS: Mapping[str, tuple[type[BaseModel], frozenset[str]]] = {
     "ServiceSettings": (service.ServiceConfig, frozenset()),
@@ -42,9 +43,11 @@ MODELS: Mapping[str, tuple[type[BaseModel], frozenset[str]]] = {
     "Storage": (observability.Storage, frozenset()),
     "ChartSource": (observability.ChartSource, frozenset()),
     "Receiver": (observability.Receiver, frozenset()),
+    "Toleration": (TolerationRule, frozenset()),
 }
-"""Schema type -> the config model that checks it, and the model fields it leaves out (the
-wiring's: whether the stack is installed at all is the caller's choice)."""
+"""Schema type -> the model that checks it (the stack config's, or the package's own where
+the program has none), and the model fields it leaves out (the wiring's: whether the stack is
+installed at all is the caller's choice)."""
 
 INPUT_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "GoImage": {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gantry.package import VERSION
-from gantry.package.compat import breaking, changes, major
+from gantry.package.compat import breaking, changes, major, surface_changed
 from gantry.package.schema_file import REPO, SCHEMA
 
 RELEASED = REPO / "package" / "released" / "schema.json"
@@ -31,10 +31,22 @@ def test_this_schema_breaks_nothing_of_the_last_release() -> None:
     )
 
 
-def test_the_version_never_goes_back_and_has_a_changelog_entry() -> None:
-    released = _load(RELEASED)["version"]
-    as_tuple = [tuple(int(p) for p in v.split(".")[:3]) for v in (released, VERSION)]
-    assert as_tuple[1] >= as_tuple[0]
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-", maxsplit=1)[0].split(".")[:3])
+
+
+def test_a_schema_that_differs_from_the_release_has_a_newer_version() -> None:
+    released, current = _load(RELEASED), _load(SCHEMA)
+    assert _release(VERSION) >= _release(released["version"]), "the version never goes back"
+    if surface_changed(released, current):
+        assert _release(VERSION) > _release(released["version"]), (
+            f"the schema's inputs or outputs differ from release {released['version']}: set a "
+            "new VERSION in gantry/package/__init__.py (minor for additions), add its entry "
+            "to package/CHANGELOG.md and run `make docs`"
+        )
+
+
+def test_the_newest_changelog_entry_is_for_the_version() -> None:
     headings = re.findall(r"^## (\S+)$", CHANGELOG.read_text(encoding="utf-8"), re.MULTILINE)
     assert headings and headings[0] == VERSION, "the newest entry is for VERSION"
 
@@ -100,6 +112,16 @@ def test_a_breaking_change_fails_unless_the_major_version_moves(case: str) -> No
     new["version"] = f"{major(old['version']) + 1}.0.0"
     assert breaking(old, new) == []
     assert changes(old, new) == [expected], "the change is still seen, just allowed"
+
+
+def test_an_addition_changes_the_surface_without_breaking() -> None:
+    old = _load(SCHEMA)
+    new = copy.deepcopy(old)
+    new["resources"][SERVICE]["inputProperties"]["priority"] = {"type": "integer"}
+    assert surface_changed(old, new) and breaking(old, new) == []
+    reworded = copy.deepcopy(old)
+    reworded["resources"][SERVICE]["description"] = "Said otherwise."
+    assert not surface_changed(old, reworded)
 
 
 def test_additions_break_nothing() -> None:

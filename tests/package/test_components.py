@@ -12,8 +12,9 @@ import pytest
 
 from components.alert_rules import AlertRules as ProgramAlertRules
 from components.go_service.component import GoService as ProgramGoService
+from components.observability.endpoints import endpoints_for
 from components.targets.base import ClusterTarget, RegistryEndpoint
-from gantry.config_adapter import alert_rules_args, go_service_args, planned_endpoints
+from gantry.config_adapter import RELEASES, alert_rules_args, go_service_args, planned_endpoints
 from gantry.package import alert_rules, go_service, observability
 from gantry.package.inputs import PackageInputError
 from gantry.package.provider import GantryProvider
@@ -88,12 +89,7 @@ def test_alert_rules_register_the_programs_rule_groups() -> None:
     slos = [s.model_dump(exclude_none=True) for s in config.slos]
 
     def program_side() -> None:
-        endpoints = planned_endpoints(
-            config.model_copy(
-                update={"observability": config.observability.model_copy(update={"enabled": True})}
-            )
-        )
-        assert endpoints is not None
+        endpoints = endpoints_for(config.observability.namespace, RELEASES)  # as with it on
         ProgramAlertRules("alerts", alert_rules_args(config, endpoints), _providers())
 
     def package_side() -> None:
@@ -158,6 +154,8 @@ def test_the_provider_maps_camel_case_inputs_and_enum_values() -> None:
             "image": IMAGE,
             "appVersion": "2.0.0",
             "environment": "dev",
+            "nodeSelector": {"type": "kwok"},
+            "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists"}],
             "service": {
                 "logLevel": "warn",
                 "replicas": {"min": 2.0, "max": 4.0},
@@ -167,7 +165,10 @@ def test_the_provider_maps_camel_case_inputs_and_enum_values() -> None:
     )
     objects = _objects(recording)
     deployment = objects["web-deployment"]
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"type": "kwok"}
+    assert {"key": "kwok.x-k8s.io/node", "operator": "Exists"} in pod["tolerations"]
+    container = pod["containers"][0]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["LOG_LEVEL"] == "warn"
     assert objects["web-hpa"]["spec"]["minReplicas"] == 2

@@ -13,7 +13,7 @@ from components.go_service.spec import ServiceSettings
 from components.observability.settings import ObservabilitySettings
 from gantry.config.service import ServiceConfig
 from gantry.config_adapter import service_settings
-from gantry.package import alert_rules, go_image, go_service, observability
+from gantry.package import alert_rules, go_image, go_service, observability, placement
 from gantry.package.inputs import PackageInputError
 
 IMAGE = "127.0.0.1:5001/hello@sha256:" + "a" * 64
@@ -121,6 +121,38 @@ def test_go_service_with_a_stack_gets_its_contract_and_checks_across_fields() ->
     assert problems == {
         "": "the service must not share the observability namespace: policies collide"
     }
+
+
+def test_go_service_places_its_pods_and_checks_the_tolerations() -> None:
+    base = {"image": IMAGE, "app_version": "1.2.3", "environment": "x"}
+    args = go_service.parse(
+        "web",
+        {
+            **base,
+            "node_selector": {"pool": "general"},
+            "tolerations": [
+                {"key": "dedicated", "value": "web", "effect": placement.TaintEffect.NO_SCHEDULE},
+                {"key": "spot", "operator": placement.TolerationOperator.EXISTS},
+            ],
+        },
+    )
+    assert args.spec.placement.node_selector == {"pool": "general"}
+    assert args.spec.placement.tolerations == (
+        {"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"},
+        {"key": "spot", "operator": "Exists"},
+    )
+    problems = _problems(
+        go_service.parse,
+        {
+            **base,
+            "tolerations": [
+                {"key": "spot", "operator": placement.TolerationOperator.EXISTS, "value": "x"},
+                {"key": "", "effect": "Sometimes"},
+            ],
+        },
+    )
+    assert set(problems) == {"tolerations[0]", "tolerations[1].key", "tolerations[1].effect"}
+    assert "matches any value" in problems["tolerations[0]"]
 
 
 def test_an_image_output_is_checked_at_deploy_time_not_refused() -> None:

@@ -15,7 +15,16 @@ from gantry.config.image import ImageConfig
 from gantry.config.observability import ObservabilityConfig, Receiver
 from gantry.config.service import ServiceConfig
 from gantry.config.slo import SloConfig
-from gantry.package import NAME, VERSION, alert_rules, go_image, go_service, observability
+from gantry.package import (
+    NAME,
+    VERSION,
+    alert_rules,
+    go_image,
+    go_service,
+    observability,
+    placement,
+)
+from gantry.package.placement import TolerationRule
 from gantry.package.provider import COMPONENTS
 from gantry.package.schema import INPUT_DEFAULTS, MODELS, model_defaults
 from gantry.package.schema_file import SCHEMA, render
@@ -135,6 +144,8 @@ CHOICES: list[tuple[type[Enum], Any]] = [
     (observability.Severity, Receiver.model_fields["severities"].annotation),
     (go_image.ImageBuilder, ImageConfig.model_fields["builder"].annotation),
     (go_image.Platform, ImageConfig.model_fields["platforms"].annotation),
+    (placement.TolerationOperator, TolerationRule.model_fields["operator"].annotation),
+    (placement.TaintEffect, TolerationRule.model_fields["effect"].annotation),
 ]
 
 
@@ -153,7 +164,7 @@ def test_every_enum_in_the_schema_is_checked_above() -> None:
 def test_the_exposed_modules_keep_live_annotations() -> None:
     """The SDK's inference reads annotations as objects: a string one (`from __future__ import
     annotations`) stops the provider at start (pulumi 3.272.0)."""
-    for module in (go_image, go_service, observability, alert_rules):
+    for module in (go_image, go_service, observability, alert_rules, placement):
         classes = [c for c in vars(module).values() if inspect.isclass(c)]
         for cls in (c for c in classes if c.__module__ == module.__name__):
             strings = [k for k, v in inspect.get_annotations(cls).items() if isinstance(v, str)]
