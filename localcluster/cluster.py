@@ -91,6 +91,7 @@ def steps(s: ClusterSettings) -> list[Step]:
         Step("kubelet root", lambda: node.share_kubelet_root(s)),
         Step("policy enforcer's access", lambda: _apply(s, render.kube_router_rbac())),
         *[_unit_step(u) for u in node_units],
+        Step("schedulable node", lambda: node.uncordon(s)),
         Step("cluster DNS", lambda: node.start_dns(s)),
         Step("metrics API", lambda: node.start_metrics(s)),
     ]

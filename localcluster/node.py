@@ -205,6 +205,20 @@ def evict_pods(s: ClusterSettings, seconds: float = 90) -> list[str]:
     return [f"pods still on the node after {seconds:.0f}s, killed instead: {left}"]
 
 
+def uncordon(s: ClusterSettings) -> None:
+    """Undo a previous stop's cordon and taint: the Node object outlives the kubelet in etcd."""
+    api = Api(s)
+    node = api.get(f"/api/v1/nodes/{REAL_NODE}")
+    taints = node.get("spec", {}).get("taints") or []
+    if DRAIN_TAINT in taints or node.get("spec", {}).get("unschedulable"):
+        api.request(
+            "PATCH",
+            f"/api/v1/nodes/{REAL_NODE}",
+            {"spec": {"unschedulable": None, "taints": [t for t in taints if t != DRAIN_TAINT]}},
+            "application/merge-patch+json",
+        )
+
+
 def cleanup_proxy_rules(s: ClusterSettings) -> None:
     """kube-proxy's own clean-up of the rules it wrote (iptables and nftables)."""
     subprocess.run(

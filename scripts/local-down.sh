@@ -23,7 +23,7 @@ if [[ "$status" -ne 0 ]]; then
 	echo "[local-down] destroy failed (exit $status): stopping the local services anyway" >&2
 fi
 
-step "control plane"
+step "local cluster"
 "$ROOT/scripts/local-cluster.sh" stop || status=$?
 step "registry"
 "$ROOT/scripts/local-registry.sh" stop || status=$?
