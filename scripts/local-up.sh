@@ -38,7 +38,13 @@ if [[ " $services " == *" registry "* ]]; then
 	echo "base: $GANTRY_KO_BASE_IMAGE" >&2
 fi
 if [[ " $services " == *" cluster "* ]]; then
-	step "control plane on 127.0.0.1"
+	if [[ " $services " == *" node "* ]]; then
+		step "local cluster: control plane, kwok's simulated nodes and a real node"
+		export GANTRY_CLUSTER_NODE=real
+	else
+		step "local cluster: control plane and kwok's simulated nodes (nodes: simulated)"
+		export GANTRY_CLUSTER_NODE=none
+	fi
 	"$ROOT/scripts/local-cluster.sh" start
 fi
 
@@ -46,3 +52,6 @@ step "up (stack $STACK, policy pack enforced)"
 "$PY" -m gantry.driver up --stack "$STACK"
 printf '\nstack %s up in %ss (state: .pulumi/, kubeconfig: %s)\n' "$STACK" "$((SECONDS - start))" \
 	"$("$ROOT/scripts/local-cluster.sh" kubeconfig)" >&2
+if [[ " $services " == *" node "* ]]; then
+	"$ROOT/scripts/local-cluster.sh" reach >&2
+fi
