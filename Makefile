@@ -219,6 +219,10 @@ refresh: venv ## Refresh STACK's state from the cluster and clouds
 outputs: venv ## STACK's outputs, secrets masked
 	$(DRIVER) outputs --stack $(STACK)
 
+.PHONY: unlock
+unlock: venv ## Break STACK's locks left by a run on another host or a dead process (never a live one here)
+	$(DRIVER) unlock --stack $(STACK)
+
 .PHONY: rules
 rules: venv ## Write STACK's alert rules as plain Prometheus rule files to $(OUT)/rules/$(STACK)
 	$(PY) scripts/render_rules.py --stack $(STACK) --out $(OUT)/rules/$(STACK)

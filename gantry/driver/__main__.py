@@ -1,11 +1,19 @@
 """`python -m gantry.driver COMMAND --stack NAME`: gantry's stacks without a language host.
 
 `services` prints the local services the stack needs before `up` (registry,
-cluster), read from its config, for scripts/local-up.sh.
+cluster), read from its config, for scripts/local-up.sh. `unlock` breaks the
+stack's locks in the file backend, except those of a process still running
+on this host.
+
+SIGINT or SIGTERM cancels like Ctrl-C in the Pulumi CLI (operations in flight
+finish, the state is written, the lock released); a second one stops at once.
+Either way no engine or plugin process outlives the driver.
 
 Exit codes: 0 done; 1 the engine or the program failed; 2 bad usage or a
 missing toolchain; 3 the policy pack refused the change; 4 changes were found
-where `--expect-no-changes` said there would be none.
+where `--expect-no-changes` said there would be none; 5 interrupted by SIGINT
+or SIGTERM (the next `up` reconciles what was left in progress); 6 refused
+because another run holds the stack (the message names it).
 """
 
 from __future__ import annotations
@@ -17,11 +25,17 @@ from pathlib import Path
 
 from gantry.config.loader import StackConfigError
 
+from .apiwatch import endpoints
+from .command import run
+from .guard import unlock
+from .locks import backend_dir
+from .reaper import Reaper
 from .results import Exit, Result
-from .stack import Options, load_config, local_services, run
-from .toolchain import ToolchainError, find_toolchain
+from .stack import DEFAULT_CANCEL_GRACE, Options, load_config, local_services
+from .supervisor import Supervisor
+from .toolchain import ToolchainError, backend_url, find_toolchain
 
-COMMANDS = ("up", "preview", "refresh", "destroy", "outputs", "services")
+COMMANDS = ("up", "preview", "refresh", "destroy", "outputs", "services", "unlock")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -47,6 +61,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--show-unchanged", action="store_true", help="print unchanged steps too")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    parser.add_argument(
+        "--cancel-grace",
+        type=float,
+        default=DEFAULT_CANCEL_GRACE,
+        metavar="SECONDS",
+        help="after SIGINT/SIGTERM, how long operations in flight may take to finish "
+        f"before the engine is stopped at once (default {DEFAULT_CANCEL_GRACE:.0f})",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "services":
         print(" ".join(local_services(config)))
         return int(Exit.OK)
+    if args.command == "unlock":
+        return _unlock(args.stack)
     try:
         toolchain = find_toolchain(dict(os.environ))
     except ToolchainError as error:
@@ -79,13 +103,31 @@ def main(argv: list[str] | None = None) -> int:
         pack_config=args.pack_config or REPO / config.policy.pack_config,
         show_unchanged=args.show_unchanged,
         config_file=config_file,
+        cancel_grace=args.cancel_grace,
+        endpoints=tuple(endpoints(config, os.environ)),
     )
     echo(f"==> {args.command} {args.stack} (pulumi: {toolchain.pulumi})")
-    result = run(args.command, options, toolchain, echo)
+    reaper = Reaper()
+    supervisor = Supervisor(echo, grace=args.cancel_grace, reaper=reaper)
+    supervisor.install()
+    try:
+        result = run(args.command, options, toolchain, echo, supervisor)
+    finally:
+        supervisor.uninstall()
+        reaper.close()
     report(result)
     if args.json:
         args.json.write_text(result.to_json() + "\n", encoding="utf-8")
     return int(result.exit)
+
+
+def _unlock(stack: str) -> int:
+    backend = backend_dir(backend_url(dict(os.environ), REPO / ".pulumi"))
+    if backend is None:
+        print("error: unlock is for the file backend; use `pulumi cancel` for others")
+        return int(Exit.USAGE)
+    project = Options(repo=REPO, stack=stack, pack_config=REPO).project
+    return int(Exit.OK if unlock(backend, project, stack, echo) else Exit.LOCKED)
 
 
 def report(result: Result) -> None:

@@ -18,12 +18,15 @@ class Exit(IntEnum):
     USAGE = 2
     POLICY = 3
     CHANGES = 4
+    INTERRUPTED = 5
+    LOCKED = 6
 
 
 @dataclass(frozen=True)
 class Result:
     """`changes`: step counts by operation (engine names); `changed`: (operation, URN)
-    of every step that was not `same`. `outputs`: secrets masked."""
+    of every step that was not `same`. `outputs`: secrets masked. `note`: how an
+    interrupted command ended and what it left in progress."""
 
     command: str
     stack: str
@@ -34,6 +37,7 @@ class Result:
     outputs: dict[str, Any] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     seconds: float = 0.0
+    note: str = ""
 
     @property
     def blocking_findings(self) -> tuple[PolicyFinding, ...]:
@@ -48,8 +52,11 @@ class Result:
             Exit.USAGE: "not run",
             Exit.POLICY: f"refused by the policy pack ({len(self.blocking_findings)} mandatory)",
             Exit.CHANGES: "changes found where none were expected",
+            Exit.INTERRUPTED: "interrupted",
+            Exit.LOCKED: "refused, the stack is in use",
         }[self.exit]
-        return f"{self.command} {self.stack}: {verdict}; {steps} in {self.seconds:.1f}s"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.command} {self.stack}: {verdict}{note}; {steps} in {self.seconds:.1f}s"
 
     def to_json(self) -> str:
         return json.dumps(
@@ -63,6 +70,7 @@ class Result:
                 "outputs": self.outputs,
                 "errors": list(self.errors),
                 "seconds": round(self.seconds, 1),
+                "note": self.note,
             },
             indent=2,
             sort_keys=True,

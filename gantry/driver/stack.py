@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pulumi import automation as auto
 
 from gantry import program
@@ -23,20 +23,25 @@ from gantry.config.source import load_stack_file, stack_file
 from gantry.config.stack import StackConfig
 from gantry.config.targets import LocalTarget
 
-from .progress import QUIET_OPS, Progress
-from .results import Exit, Result
+from .apiwatch import Endpoint
+from .cli import SupervisedPulumiCommand
+from .progress import Progress
+from .supervisor import Supervisor
 from .toolchain import Toolchain, engine_env
 
 Command = Literal["up", "preview", "refresh", "destroy", "outputs"]
 PACK_WRAPPER = Path("policies", "pack")
 SECRET_MASK = "[secret]"  # noqa: S105 - the mask, not a secret
+DEFAULT_CANCEL_GRACE = 30.0
 
 
 @dataclass(frozen=True)
 class Options:
     """What a command runs with. `pack_config`: the pack's config file (the stack names
     it in `gantry:policy.pack_config`). `config_file`: a stack config file to use
-    instead of `Pulumi.<stack>.yaml`."""
+    instead of `Pulumi.<stack>.yaml`. `cancel_grace`: seconds a cancelled engine may
+    take to finish the operations in flight before it is stopped at once. `endpoints`:
+    the Kubernetes API servers to watch while a command runs."""
 
     repo: Path
     stack: str
@@ -45,6 +50,13 @@ class Options:
     policy: bool = True
     show_unchanged: bool = False
     config_file: Path | None = None
+    cancel_grace: float = DEFAULT_CANCEL_GRACE
+    endpoints: tuple[Endpoint, ...] = ()
+
+    @cached_property
+    def project(self) -> str:
+        """The project's name from `Pulumi.yaml` (the backend files its stacks under it)."""
+        return str(yaml.safe_load((self.repo / "Pulumi.yaml").read_text())["name"])
 
 
 def load_config(repo: Path, stack: str, config_file: Path | None = None) -> StackConfig:
@@ -66,8 +78,8 @@ def local_services(config: StackConfig) -> list[str]:
     return sorted(services)
 
 
-def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
-    """Select the stack (created on first use) with the engine's environment."""
+def stack_env(options: Options, toolchain: Toolchain) -> dict[str, str]:
+    """The engine's environment for this stack (and, the program being inline, this process's)."""
     env = engine_env(dict(os.environ), toolchain, options.stack, options.repo / ".pulumi")
     # Dynamic providers (ko, generated passwords) run in a plugin process that
     # must import this repo's modules with this interpreter's packages.
@@ -75,6 +87,13 @@ def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(options.repo), os.environ.get("PYTHONPATH", "")) if p
     )
+    return env
+
+
+def open_stack(
+    options: Options, toolchain: Toolchain, env: dict[str, str], supervisor: Supervisor
+) -> auto.Stack:
+    """Select the stack (created on first use); every CLI call goes through `supervisor`."""
     backend = env["PULUMI_BACKEND_URL"]
     if backend.startswith("file://"):
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
@@ -84,7 +103,7 @@ def open_stack(options: Options, toolchain: Toolchain) -> auto.Stack:
         work_dir=str(options.repo),
         program=program.run,
         env_vars=env,
-        pulumi_command=auto.PulumiCommand(root=str(toolchain.root)),
+        pulumi_command=SupervisedPulumiCommand(toolchain.root, supervisor),
     )
     return auto.Stack.create_or_select(options.stack, workspace)
 
@@ -103,45 +122,17 @@ def masked_outputs(stack: auto.Stack) -> dict[str, Any]:
     return {k: SECRET_MASK if v.secret else v.value for k, v in stack.outputs().items()}
 
 
-def _changed(changes: dict[str, int]) -> bool:
-    quiet = {op.value for op in QUIET_OPS}
-    return any(n for op, n in changes.items() if op not in quiet)
-
-
-def run(
-    command: Command, options: Options, toolchain: Toolchain, echo: Callable[[str], None]
-) -> Result:
-    """Run one command; engine failures become a Result, never a traceback."""
-    start = time.monotonic()
-    progress = Progress(echo=echo, show_unchanged=options.show_unchanged)
-    stack = open_stack(options, toolchain)
-    outcome = Exit.OK
-    try:
-        _dispatch(command, stack, options, progress)
-    except auto.CommandError as error:
-        outcome = _classify(error, progress, options)
-        if outcome is Exit.FAILED and not progress.errors:
-            progress.errors.append(str(error).strip()[-4000:])
-    if outcome is Exit.OK and options.expect_no_changes and _changed(progress.changes):
-        outcome = Exit.CHANGES
-    outputs = masked_outputs(stack) if command in {"up", "outputs", "refresh"} else {}
-    return Result(
-        command=command,
-        stack=options.stack,
-        exit=outcome,
-        changes=progress.changes,
-        changed=tuple(progress.changed),
-        findings=tuple(progress.findings),
-        outputs=outputs,
-        errors=tuple(progress.errors),
-        seconds=time.monotonic() - start,
-    )
-
-
-def _dispatch(command: Command, stack: auto.Stack, options: Options, progress: Progress) -> None:
+def common_args(options: Options, progress: Progress) -> dict[str, Any]:
+    """What every engine command takes: the event printer and the stack config file."""
     common: dict[str, Any] = {"on_event": progress}
     if options.config_file:
         common["config_file"] = str(options.config_file)
+    return common
+
+
+def dispatch(command: Command, stack: auto.Stack, options: Options, progress: Progress) -> None:
+    """Run the engine command itself; its failures raise `auto.CommandError`."""
+    common = common_args(options, progress)
     if command == "up":
         stack.up(**common, **_policy_args(options))
     elif command == "preview":
@@ -152,11 +143,3 @@ def _dispatch(command: Command, stack: auto.Stack, options: Options, progress: P
         stack.refresh(**common, expect_no_changes=options.expect_no_changes)
     elif command == "destroy":
         stack.destroy(**common)
-
-
-def _classify(error: auto.CommandError, progress: Progress, options: Options) -> Exit:
-    if any(f.blocking for f in progress.findings):
-        return Exit.POLICY
-    if options.expect_no_changes and "no changes were expected" in str(error):
-        return Exit.CHANGES
-    return Exit.FAILED

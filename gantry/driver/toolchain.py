@@ -53,13 +53,18 @@ def find_toolchain(env: dict[str, str]) -> Toolchain:
     raise ToolchainError(msg)
 
 
+def backend_url(env: dict[str, str], backend_dir: Path) -> str:
+    """`PULUMI_BACKEND_URL` when set (the user's choice wins), else the repo's file backend."""
+    return env.get("PULUMI_BACKEND_URL") or backend_dir.resolve().as_uri()
+
+
 def engine_env(
     env: dict[str, str], toolchain: Toolchain, stack: str, backend_dir: Path
 ) -> dict[str, str]:
     """Variables the engine runs with: backend, passphrase, plugin lookup, no downloads."""
     out = {
         "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "PULUMI_BACKEND_URL": env.get("PULUMI_BACKEND_URL") or backend_dir.resolve().as_uri(),
+        "PULUMI_BACKEND_URL": backend_url(env, backend_dir),
         # Plugins (kubernetes, pulumi-python for dynamic providers) sit beside the CLI.
         "PATH": os.pathsep.join([str(toolchain.pulumi.parent), env.get("PATH", "")]),
     }
