@@ -301,18 +301,21 @@ def remove_path(path: Path) -> None:
 # --- what the tests compare -----------------------------------------------------------
 
 
-def snapshot(bin_dir: Path) -> dict[str, Any]:
-    """The host's state as far as the node could change it: processes of the cluster's
-    binaries, mounts, interfaces, routes, iptables and nftables rules, watched sysctls
-    and host paths."""
+def snapshot(bin_dir: Path, cluster_dir: Path) -> dict[str, Any]:
+    """The host's state as far as the node could change it: the processes of this cluster
+    (the cluster's binaries naming its directory, containers in the kubepods cgroups), mounts,
+    interfaces, routes, iptables and nftables rules, ipsets, watched sysctls and host paths."""
     processes = []
     for pid in _pids():
+        proc = Path(f"/proc/{pid}")
         try:
-            exe = str(Path(f"/proc/{pid}/exe").readlink())
+            exe = str((proc / "exe").readlink())
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if exe.startswith(str(bin_dir) + "/"):
+        if exe.startswith(str(bin_dir) + "/") and str(cluster_dir) in cmdline:
             processes.append(exe)
+    containers = [str(d) for d in _cgroup_dirs("kubepods")]
     mounts = sorted(
         f"{line.split()[4]} {line.split(' - ')[1].split()[0]}"
         for line in Path("/proc/self/mountinfo").read_text().splitlines()
@@ -329,6 +332,7 @@ def snapshot(bin_dir: Path) -> dict[str, Any]:
     nft = _run("nft", "list", "ruleset")
     return {
         "processes": sorted(processes),
+        "kubepods cgroups": sorted(containers),
         "mounts": mounts,
         "links": sorted(
             line.split(":")[1].strip().split("@")[0]
