@@ -21,7 +21,7 @@ from pulumi.automation.events import (
 )
 
 from gantry.driver.__main__ import main
-from gantry.driver.progress import Progress, short_urn
+from gantry.driver.progress import Progress, condensed, short_urn
 from gantry.driver.results import Exit, Result
 from gantry.driver.stack import load_config, local_services
 from gantry.driver.toolchain import (
@@ -169,6 +169,20 @@ def test_result_summary_names_the_verdict() -> None:
     assert result.summary() == "up local: ok; 3 create in 2.0s"
     refused = Result(command="up", stack="local", exit=Exit.POLICY)
     assert "refused by the policy pack" in refused.summary()
+    interrupted = Result(command="up", stack="local", exit=Exit.INTERRUPTED, note="cancelled")
+    assert interrupted.summary() == "up local: interrupted (cancelled); no steps in 0.0s"
+    assert '"note": "cancelled"' in interrupted.to_json()
+
+
+def test_a_providers_traceback_is_reported_by_its_last_line() -> None:
+    traceback = (
+        'Traceback (most recent call last):\n  File "x.py", line 1, in f\n    g()\n'
+        "components.go_image.registry.RegistryUnavailableError: the registry r:1 is down\n"
+    )
+    assert condensed(traceback) == (
+        "RegistryUnavailableError: the registry r:1 is down (traceback: --json)"
+    )
+    assert condensed("update failed") == "update failed"
 
 
 def test_short_urn_keeps_the_type_and_name() -> None:

@@ -7,7 +7,10 @@ path stays the Dockerfile (buildx.py); both stamp the same -X variables.
 
 A Pulumi dynamic provider runs ko, so the engine tracks the pushed digest
 in state like any other resource. Its inputs include a fingerprint of the
-source, so an unchanged tree never rebuilds.
+source, so an unchanged tree never rebuilds, as long as the registry still
+serves the digest: every diff asks it (registry.py), a lost image is built
+again, and a registry that does not answer fails the step with its name,
+before anything that runs the image is deployed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from .registry import check_answers, holds
 
 VERSION_PACKAGE = "github.com/gantry-dev/gantry/app/internal/version"
 INPUT_KEYS = (
@@ -90,6 +95,7 @@ def _build(props: dict[str, Any]) -> dict[str, Any]:
             check=False,
         )
         if done.returncode != 0:
+            check_answers(props["repository"])  # a registry that is down says so in one line
             msg = f"ko build failed ({done.returncode}):\n{done.stderr[-4000:]}"
             raise RuntimeError(msg)
         # ko writes the multi-platform index first, then each platform's image.
@@ -107,6 +113,9 @@ class KoProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [key for key in INPUT_KEYS if olds.get(key) != news.get(key)]
+        if not changed and olds.get("digest"):
+            # Same inputs: still the same image only if the registry still serves it.
+            changed = [] if holds(olds["repository"], olds["digest"]) else ["digest"]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

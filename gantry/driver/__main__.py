@@ -29,6 +29,7 @@ from .apiwatch import endpoints
 from .command import run
 from .guard import unlock
 from .locks import backend_dir
+from .progress import condensed
 from .reaper import Reaper
 from .results import Exit, Result
 from .stack import DEFAULT_CANCEL_GRACE, Options, load_config, local_services
@@ -132,7 +133,7 @@ def _unlock(stack: str) -> int:
 
 def report(result: Result) -> None:
     for error in result.errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {condensed(error)}", file=sys.stderr)
     for finding in result.blocking_findings:
         print(f"refused by policy {finding.policy}: {finding.message}", file=sys.stderr)
     if result.outputs:

@@ -41,6 +41,23 @@ class PolicyFinding:
         return self.level == "mandatory"
 
 
+TRACEBACK = "Traceback (most recent call last):"
+
+
+def condensed(text: str) -> str:
+    """A provider's Python traceback as its last line, `ExceptionName: message`.
+
+    A dynamic provider (the ko build, generated passwords) reports every failure
+    with its full traceback, in which the one line that says what went wrong
+    comes last; the whole text stays in the result (`--json`).
+    """
+    if TRACEBACK not in text:
+        return text
+    last = text.strip().splitlines()[-1]
+    exception, colon, message = last.partition(": ")
+    return f"{exception.rpartition('.')[2]}{colon}{message} (traceback: --json)"
+
+
 def short_urn(urn: str) -> str:
     """`type::name` from `urn:pulumi:stack::project::parent$type::name`."""
     qualified, _, name = urn.rpartition("::")
@@ -109,4 +126,4 @@ class Progress:
             self.errors.append(text)
         if diag.severity in {"error", "warning"}:
             where = f" {short_urn(diag.urn)}:" if diag.urn else ""
-            self.echo(f"  {diag.severity}:{where} {text}")
+            self.echo(f"  {diag.severity}:{where} {condensed(text)}")
