@@ -65,10 +65,11 @@ def base_image(s: ClusterSettings) -> str:
     return done.stdout.strip()
 
 
-def push(s: ClusterSettings, image: NodeImage) -> str:
+def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> str:
     """Push IMAGE for this machine's platform; returns repository@digest. A tag made of
-    the binary's and the base's digests makes a warm run one registry look-up."""
-    binary = s.bin / image.binary
+    the binary's and the base's digests makes a warm run one registry look-up. BINARY
+    defaults to the bootstrap's build of it."""
+    binary = binary or s.bin / image.binary
     base = base_image(s)
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
     tag = hashlib.sha256(f"{digest} {base} {ARCH}".encode()).hexdigest()[:16]
