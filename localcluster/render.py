@@ -133,8 +133,10 @@ def apiserver_args(s: ClusterSettings) -> list[str]:
     ]
 
 
-def controller_manager_args(s: ClusterSettings) -> list[str]:
-    kubeconfig_file = s.dir / "controller-manager.kubeconfig"
+def _controller_args(s: ClusterSettings, name: str) -> list[str]:
+    """What the controller-manager and the scheduler share: their own identity for the
+    API server and for delegated authn/authz, no serving port, no leader election."""
+    kubeconfig_file = s.dir / f"{name}.kubeconfig"
     return [
         f"--kubeconfig={kubeconfig_file}",
         f"--authentication-kubeconfig={kubeconfig_file}",
@@ -142,6 +144,12 @@ def controller_manager_args(s: ClusterSettings) -> list[str]:
         "--bind-address=127.0.0.1",
         "--secure-port=0",
         "--leader-elect=false",
+    ]
+
+
+def controller_manager_args(s: ClusterSettings) -> list[str]:
+    return [
+        *_controller_args(s, "controller-manager"),
         "--use-service-account-credentials=true",
         f"--service-account-private-key-file={s.pki / 'sa.key'}",
         f"--root-ca-file={s.pki / 'ca.crt'}",
@@ -154,15 +162,7 @@ def controller_manager_args(s: ClusterSettings) -> list[str]:
 
 
 def scheduler_args(s: ClusterSettings) -> list[str]:
-    kubeconfig_file = s.dir / "scheduler.kubeconfig"
-    return [
-        f"--kubeconfig={kubeconfig_file}",
-        f"--authentication-kubeconfig={kubeconfig_file}",
-        f"--authorization-kubeconfig={kubeconfig_file}",
-        "--bind-address=127.0.0.1",
-        "--secure-port=0",
-        "--leader-elect=false",
-    ]
+    return _controller_args(s, "scheduler")
 
 
 def kwok_args(s: ClusterSettings, stages: Path) -> list[str]:

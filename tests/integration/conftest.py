@@ -107,3 +107,20 @@ def base_image(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> 
     ref = run([str(SCRIPTS / "base-image.sh")], env).strip()
     assert ref_file.read_text().strip() == ref
     return ref
+
+
+def throwaway_stack_env(engine_env: dict[str, str], tmp: Path) -> dict[str, str]:
+    """The environment for a local stack of a test's own: its file backend and cluster
+    directory under TMP, free API server and etcd ports, the stack's own registry address
+    and the local stack's built-in passphrase (Pulumi.local.yaml's salt belongs to it)."""
+    env = {
+        **engine_env,
+        "GANTRY_STACK": "local",
+        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
+        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
+        "GANTRY_CLUSTER_PORT": str(_free_port()),
+        "GANTRY_CLUSTER_ETCD_PORT": str(_free_port()),
+    }
+    env.pop("PULUMI_CONFIG_PASSPHRASE", None)
+    env.pop("GANTRY_REGISTRY_PORT", None)  # the stack names 127.0.0.1:5001
+    return env

@@ -40,7 +40,7 @@ from gantry.config_adapter import service_settings
 from localcluster import images
 from localcluster.settings import ClusterSettings, Ports
 
-from .conftest import CACHE, ROOT, SCRIPTS, free_port, run
+from .conftest import CACHE, ROOT, SCRIPTS, run, throwaway_stack_env
 
 pytestmark = pytest.mark.integration
 
@@ -108,16 +108,7 @@ def cluster(
     engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("guardrails")
-    env = {
-        **engine_env,
-        "GANTRY_STACK": "local",
-        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
-        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
-        "GANTRY_CLUSTER_PORT": str(free_port()),
-        "GANTRY_CLUSTER_ETCD_PORT": str(free_port()),
-    }
-    env.pop("PULUMI_CONFIG_PASSPHRASE", None)
-    env.pop("GANTRY_REGISTRY_PORT", None)
+    env = throwaway_stack_env(engine_env, tmp)
     try:
         run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
         stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())

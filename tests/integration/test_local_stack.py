@@ -30,7 +30,7 @@ from kubernetes.client.rest import ApiException
 from gantry.driver.toolchain import LOCAL_PASSPHRASE
 from scripts.verify_image import Crane, verify
 
-from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, free_port, run
+from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, run, throwaway_stack_env
 
 pytestmark = pytest.mark.integration
 
@@ -105,19 +105,9 @@ def deployed(
     engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployed]:
     tmp = tmp_path_factory.mktemp("local-stack")
-    env = {
-        **engine_env,
-        "GANTRY_STACK": "local",
-        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
-        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
-        "GANTRY_CLUSTER_PORT": str(free_port()),
-        "GANTRY_CLUSTER_ETCD_PORT": str(free_port()),
-    }
+    env = throwaway_stack_env(engine_env, tmp)
     if mirror := chart_mirror():
         env["GANTRY_CHART_MIRROR"] = mirror
-    # Pulumi.local.yaml's salt belongs to the local stack's built-in passphrase.
-    env.pop("PULUMI_CONFIG_PASSPHRASE", None)
-    env.pop("GANTRY_REGISTRY_PORT", None)  # the stack names 127.0.0.1:5001
     registry_was_running = _registry_answers(env)
     try:
         up_log = run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)

@@ -33,7 +33,7 @@ from kubernetes import client, config
 from localcluster import host
 from localcluster.settings import DNS_SERVICE_IP, REAL_NODE
 
-from .conftest import CACHE, ROOT, SCRIPTS, free_port, run
+from .conftest import CACHE, ROOT, SCRIPTS, run, throwaway_stack_env
 
 pytestmark = pytest.mark.integration
 
@@ -74,16 +74,7 @@ def _down(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def node(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     tmp = tmp_path_factory.mktemp("real-node")
-    env = {
-        **engine_env,
-        "GANTRY_STACK": "local",
-        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
-        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
-        "GANTRY_CLUSTER_PORT": str(free_port()),
-        "GANTRY_CLUSTER_ETCD_PORT": str(free_port()),
-    }
-    env.pop("PULUMI_CONFIG_PASSPHRASE", None)
-    env.pop("GANTRY_REGISTRY_PORT", None)
+    env = throwaway_stack_env(engine_env, tmp)
     before = host.snapshot(CACHE / "bin", tmp / "cluster")
     try:
         up_log = run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
