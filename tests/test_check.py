@@ -17,7 +17,7 @@ import pytest
 from tests.make_runner import run_make
 
 REPO = Path(__file__).resolve().parent.parent
-COPIED = ("components", "gantry", "policies", "scripts", "docs")
+COPIED = ("components", "gantry", "localcluster", "package", "policies", "scripts", "docs")
 
 
 @pytest.fixture
