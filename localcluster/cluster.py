@@ -3,6 +3,7 @@ stopped in reverse collecting every error instead of stopping at the first."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import time
@@ -14,7 +15,7 @@ from . import controlplane, host, images, node, pki, render
 from .api import Api
 from .preflight import PreflightError, problems
 from .process import Unit
-from .settings import ClusterSettings
+from .settings import MAX_REAL_NODES, ClusterSettings
 
 
 def log(message: str) -> None:
@@ -88,7 +89,7 @@ def steps(s: ClusterSettings) -> list[Step]:
         ),
         Step("blackhole route for simulated pods", lambda: host.blackhole(True)),
         Step("node config", lambda: node.write_configs(s, sandbox[-1])),
-        Step("kubelet root", lambda: node.share_kubelet_root(s)),
+        Step("kubelet roots and cgroup roots", lambda: node.prepare_nodes(s)),
         Step("policy enforcer's access", lambda: _apply(s, render.kube_router_rbac())),
         *[_unit_step(u) for u in node_units],
         Step("schedulable node", lambda: node.uncordon(s)),
@@ -150,6 +151,8 @@ def stop(s: ClusterSettings) -> list[str]:
     errors: list[str] = []
     stopped: list[str] = []
     record = node.host_record(s)
+    # Whatever it was started with: every real node this cluster could have.
+    s = dataclasses.replace(s, real_node_count=MAX_REAL_NODES)
     node_present = record.exists() or any(u.pid() is not None for u in node.units(s))
     if node_present:
         for warning in node.evict_pods(s):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .render import KERNEL_TUNABLES
-from .settings import BRIDGE, SIMULATED_POD_CIDR
+from .settings import MAX_REAL_NODES, SIMULATED_POD_CIDR, RealNode
 
 WATCHED_SYSCTLS = (
     *KERNEL_TUNABLES,
@@ -106,10 +106,15 @@ def restore(path: Path, node_dir: Path, bin_dir: Path) -> list[str]:
             errors.append(f"{what}: {err}")
 
     attempt("kill the shims", kill_exes, [bin_dir / "containerd-shim-runc-v2"])
-    attempt("kill the containers", kill_cgroup_tree, "kubepods")
+    nodes = [RealNode(i, node_dir) for i in range(MAX_REAL_NODES)]
+    cgroups = ["kubepods", *(n.cgroup_root.strip("/") for n in nodes if n.cgroup_root != "/")]
+    for tree in cgroups:
+        attempt(f"kill the containers in {tree}", kill_cgroup_tree, tree)
     attempt("unmount the node's mounts", unmount_under, [node_dir, Path("/run/containerd")])
-    attempt("remove the kubepods cgroups", remove_cgroup_tree, "kubepods")
-    attempt(f"delete the bridge {BRIDGE}", delete_link, BRIDGE)
+    for tree in cgroups:
+        attempt(f"remove the {tree} cgroups", remove_cgroup_tree, tree)
+    for n in nodes:
+        attempt(f"delete the bridge {n.bridge}", delete_link, n.bridge)
     attempt("remove the iptables chains", remove_chains)
     attempt("destroy the policy ipsets", destroy_ipsets)
     attempt("remove the blackhole route", blackhole, False)
@@ -168,6 +173,16 @@ def _cgroup_dirs(name: str) -> list[Path]:
         if top.is_dir():
             found += [Path(d) for d, _, _ in os.walk(top)]
     return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
+def make_cgroup(name: str) -> None:
+    """Create cgroup NAME in every hierarchy (a kubelet's cgroupRoot must exist)."""
+    if (CGROUP_ROOT / "cgroup.controllers").is_file():
+        (CGROUP_ROOT / name).mkdir(exist_ok=True)
+        return
+    for hierarchy in CGROUP_ROOT.iterdir():
+        if hierarchy.is_dir() and not hierarchy.is_symlink():
+            (hierarchy / name).mkdir(exist_ok=True)
 
 
 def kill_cgroup_tree(name: str) -> None:
@@ -315,7 +330,8 @@ def snapshot(bin_dir: Path, cluster_dir: Path) -> dict[str, Any]:
             continue
         if exe.startswith(str(bin_dir) + "/") and str(cluster_dir) in cmdline:
             processes.append(exe)
-    containers = [str(d) for d in _cgroup_dirs("kubepods")]
+    trees = ["kubepods", *(RealNode(i, cluster_dir).name for i in range(1, MAX_REAL_NODES))]
+    containers = [str(d) for tree in trees for d in _cgroup_dirs(tree)]
     mounts = sorted(
         f"{line.split()[4]} {line.split(' - ')[1].split()[0]}"
         for line in Path("/proc/self/mountinfo").read_text().splitlines()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .render import KUBE_ROUTER_USER, apiserver_sans
-from .settings import REAL_NODE, ClusterSettings
+from .settings import ClusterSettings
 
 _LEAF = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment"
 CLIENT = f"{_LEAF}\nextendedKeyUsage=clientAuth"
@@ -47,14 +47,21 @@ def identities(s: ClusterSettings) -> list[Identity]:
         Identity("kwok", "/O=system:masters/CN=gantry-kwok", CLIENT),
     ]
     if s.with_node:
+        for node in s.real_nodes:
+            found += [
+                # The Node authorizer knows a kubelet by this group and name.
+                Identity(
+                    f"kubelet-client-{node.name}",
+                    f"/O=system:nodes/CN=system:node:{node.name}",
+                    CLIENT,
+                ),
+                Identity(
+                    f"kubelet-{node.name}",
+                    f"/CN=system:node:{node.name}",
+                    f"{SERVER}\nsubjectAltName=IP:{s.node_ip},DNS:{node.name}",
+                ),
+            ]
         found += [
-            # The Node authorizer knows a kubelet by this group and name.
-            Identity("kubelet-client", f"/O=system:nodes/CN=system:node:{REAL_NODE}", CLIENT),
-            Identity(
-                "kubelet",
-                f"/CN=system:node:{REAL_NODE}",
-                f"{SERVER}\nsubjectAltName=IP:{s.node_ip},DNS:{REAL_NODE}",
-            ),
             # The default RBAC binds system:node-proxier to this user.
             Identity("kube-proxy", "/CN=system:kube-proxy", CLIENT),
             # NetworkPolicy enforcement; render.kube_router_rbac grants it read access.
@@ -102,7 +109,7 @@ def ensure(s: ClusterSettings) -> None:
     for identity in identities(s):
         crt = pki / f"{identity.name}.crt"
         # A node address that changed (another machine, another network) needs new serving names.
-        serving = identity.name in ("apiserver", "kubelet")
+        serving = identity.name == "apiserver" or identity.name.startswith("kubelet-gantry")
         if (
             crt.exists()
             and s.with_node

@@ -67,21 +67,12 @@ def problems(s: ClusterSettings, running: set[str]) -> list[str]:
         )
     if not shutil.which("openssl"):
         found.append("command not found: openssl (make apt-tools)")
-    owners = {
-        "kube-apiserver": "kube-apiserver",
-        "etcd": "etcd",
-        "etcd peer": "etcd",
-        "kubelet": "kubelet",
-        "kubelet healthz": "kubelet",
-        "kube-proxy healthz": "kube-proxy",
-        "kube-proxy metrics": "kube-proxy",
-        "kube-router health": "kube-router",
-    }
-    for what, port in s.ports.named(s.with_node).items():
-        if owners[what] in running:
+    for what, port in s.ports.named(s.real_nodes).items():
+        owner = what.split(" ")[0]  # the unit that listens there
+        if owner in running:
             continue
         address = "0.0.0.0" if what == "kube-apiserver" and s.with_node else "127.0.0.1"  # noqa: S104
-        if what == "kubelet":
+        if what.startswith("kubelet") and not what.endswith("healthz"):
             address = s.node_ip
         if port_in_use(port, address):
             found.append(f"port {port} ({what}) is already in use on {address}")

@@ -13,16 +13,15 @@ from typing import Any
 
 from .settings import (
     API_SERVICE_IP,
-    BRIDGE,
     CLUSTER_DOMAIN,
     DNS_SERVICE_IP,
     REAL_NODE,
-    REAL_NODE_ZONE,
     REAL_POD_CIDR,
     SERVICE_CIDR,
     SIMULATED_NODE_IP,
     SIMULATED_POD_CIDR,
     ClusterSettings,
+    RealNode,
 )
 
 SIMULATED_TAINT = {"key": "kwok.x-k8s.io/node", "value": "fake", "effect": "NoSchedule"}
@@ -212,7 +211,7 @@ def simulated_node(name: str, arch: str, zone: str) -> dict[str, Any]:
 # --- the real node ---------------------------------------------------------------------
 
 
-def containerd_config(s: ClusterSettings, sandbox_image: str) -> str:
+def containerd_config(s: ClusterSettings, node: RealNode, sandbox_image: str) -> str:
     """containerd 2.x's config (version 3): every path under the node's directory.
 
     - `restrict_oom_score_adj`: this machine's processes lack CAP_SYS_RESOURCE,
@@ -223,18 +222,18 @@ def containerd_config(s: ClusterSettings, sandbox_image: str) -> str:
     - The sandbox image is gantry's, from the local registry; `config_path`
       holds a hosts.toml per registry (plain HTTP to the loopback one).
     """
-    node = s.node_dir
-    return f"""# Written by localcluster: the local cluster's real node. Do not edit.
+    d = node.dir
+    return f"""# Written by localcluster: the local cluster's real node {node.name}. Do not edit.
 version = 3
-root = "{node / "containerd" / "root"}"
-state = "{node / "containerd" / "state"}"
+root = "{d / "containerd" / "root"}"
+state = "{d / "containerd" / "state"}"
 disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
 
 [grpc]
-  address = "{s.containerd_socket}"
+  address = "{node.containerd_socket}"
 
 [ttrpc]
-  address = "{node / "containerd.ttrpc.sock"}"
+  address = "{d / "containerd.ttrpc.sock"}"
 
 [debug]
   address = ""
@@ -249,7 +248,7 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
   sandbox = "{sandbox_image}"
 
 [plugins."io.containerd.cri.v1.images".registry]
-  config_path = "{node / "certs.d"}"
+  config_path = "{s.node_dir / "certs.d"}"
 
 [plugins."io.containerd.cri.v1.runtime"]
   restrict_oom_score_adj = true
@@ -258,7 +257,7 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
 
 [plugins."io.containerd.cri.v1.runtime".cni]
   bin_dirs = ["/usr/lib/cni"]
-  conf_dir = "{node / "cni" / "net.d"}"
+  conf_dir = "{d / "cni" / "net.d"}"
   max_conf_num = 1
 
 [plugins."io.containerd.cri.v1.runtime".containerd]
@@ -286,7 +285,7 @@ def registry_hosts(registry: str) -> str:
 """
 
 
-def cni_conflist(s: ClusterSettings) -> dict[str, Any]:
+def cni_conflist(node: RealNode) -> dict[str, Any]:
     """The pod network: one bridge, addresses from the node's own range, masqueraded
     when they leave it, host ports through portmap."""
     return {
@@ -295,15 +294,15 @@ def cni_conflist(s: ClusterSettings) -> dict[str, Any]:
         "plugins": [
             {
                 "type": "bridge",
-                "bridge": BRIDGE,
+                "bridge": node.bridge,
                 "isGateway": True,
                 "ipMasq": True,
                 "hairpinMode": True,
                 "ipam": {
                     "type": "host-local",
                     # Its default is /var/lib/cni/networks.
-                    "dataDir": str(s.node_dir / "cni" / "ipam"),
-                    "ranges": [[{"subnet": REAL_POD_CIDR}]],
+                    "dataDir": str(node.dir / "cni" / "ipam"),
+                    "ranges": [[{"subnet": node.pod_cidr}]],
                     "routes": [{"dst": "0.0.0.0/0"}],
                 },
             },
@@ -324,7 +323,7 @@ KERNEL_TUNABLES = {
 no option to leave them: they are bind-mounted from plain files in its own mount namespace."""
 
 
-def kubelet_config(s: ClusterSettings) -> dict[str, Any]:
+def kubelet_config(s: ClusterSettings, node: RealNode) -> dict[str, Any]:
     """The kubelet's KubeletConfiguration.
 
     - `failCgroupV1: false`: this machine has cgroup v1 only; v1.37 refuses it by default.
@@ -333,22 +332,24 @@ def kubelet_config(s: ClusterSettings) -> dict[str, Any]:
       are authenticated by certificate or token and authorised by the API server.
     - Every path is under the node's directory: volume plugins, pod logs, resolv.conf.
     - Cluster DNS is CoreDNS's Service; its upstream is nothing (see `corefile`).
+    - Ports and the cgroup root are the node's own, so that two nodes share the machine.
     """
-    node = s.node_dir
+    d = node.dir
     pki = s.pki
     return {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
         "failCgroupV1": False,
         "cgroupDriver": "cgroupfs",
-        "containerRuntimeEndpoint": f"unix://{s.containerd_socket}",
+        "cgroupRoot": node.cgroup_root,
+        "containerRuntimeEndpoint": f"unix://{node.containerd_socket}",
         "address": s.node_ip,
-        "port": s.ports.kubelet,
+        "port": node.kubelet_port,
         "readOnlyPort": 0,
         "healthzBindAddress": "127.0.0.1",
-        "healthzPort": s.ports.kubelet_healthz,
-        "tlsCertFile": str(pki / "kubelet.crt"),
-        "tlsPrivateKeyFile": str(pki / "kubelet.key"),
+        "healthzPort": node.kubelet_healthz_port,
+        "tlsCertFile": str(pki / f"kubelet-{node.name}.crt"),
+        "tlsPrivateKeyFile": str(pki / f"kubelet-{node.name}.key"),
         "rotateCertificates": False,
         "serverTLSBootstrap": False,
         "authentication": {
@@ -359,9 +360,9 @@ def kubelet_config(s: ClusterSettings) -> dict[str, Any]:
         "authorization": {"mode": "Webhook"},
         "clusterDomain": CLUSTER_DOMAIN,
         "clusterDNS": [DNS_SERVICE_IP],
-        "resolvConf": str(node / "resolv.conf"),
-        "volumePluginDir": str(node / "volume-plugins"),
-        "podLogsDir": str(node / "pod-logs"),
+        "resolvConf": str(s.node_dir / "resolv.conf"),
+        "volumePluginDir": str(d / "volume-plugins"),
+        "podLogsDir": str(d / "pod-logs"),
         "staticPodPath": "",
         "protectKernelDefaults": False,
         "failSwapOn": False,
@@ -382,18 +383,13 @@ def kubelet_config(s: ClusterSettings) -> dict[str, Any]:
     }
 
 
-def kubelet_args(s: ClusterSettings) -> list[str]:
-    labels = ",".join(
-        [
-            f"topology.kubernetes.io/zone={REAL_NODE_ZONE}",
-            "topology.kubernetes.io/region=local",
-        ]
-    )
+def kubelet_args(s: ClusterSettings, node: RealNode) -> list[str]:
+    labels = f"topology.kubernetes.io/zone={node.zone},topology.kubernetes.io/region=local"
     return [
-        f"--config={s.node_dir / 'kubelet.json'}",
-        f"--kubeconfig={s.dir / 'kubelet.kubeconfig'}",
-        f"--root-dir={s.kubelet_root}",
-        f"--hostname-override={REAL_NODE}",
+        f"--config={node.dir / 'kubelet.json'}",
+        f"--kubeconfig={s.dir / f'kubelet-{node.name}.kubeconfig'}",
+        f"--root-dir={node.kubelet_root}",
+        f"--hostname-override={node.name}",
         f"--node-ip={s.node_ip}",
         f"--node-labels={labels}",
     ]

@@ -16,12 +16,68 @@ API_SERVICE_IP = "10.96.0.1"
 DNS_SERVICE_IP = "10.96.0.10"
 SIMULATED_POD_CIDR = "10.244.0.0/16"
 SIMULATED_NODE_IP = "10.244.0.1"
-REAL_POD_CIDR = "10.85.0.0/24"
-BRIDGE = "gantry0"
+REAL_POD_CIDR = "10.85.0.0/16"
+"""Every real node's pods; node i takes 10.85.i.0/24 on its own bridge."""
 CLUSTER_DOMAIN = "cluster.local"
 REAL_NODE = "gantry-node"
 SIMULATED_NODES = (("gantry-amd64", "amd64", "local-a"), ("gantry-arm64", "arm64", "local-b"))
-REAL_NODE_ZONE = "local-a"
+MAX_REAL_NODES = 2
+
+
+@dataclass(frozen=True)
+class RealNode:
+    """One kubelet of the local cluster, with its own containerd, bridge, pod range,
+    root directory, ports and cgroup root: two can share this machine (and its address)."""
+
+    index: int
+    node_dir: Path
+
+    @property
+    def name(self) -> str:
+        return REAL_NODE if self.index == 0 else f"{REAL_NODE}-{self.index + 1}"
+
+    @property
+    def dir(self) -> Path:
+        return self.node_dir if self.index == 0 else self.node_dir / self.name
+
+    @property
+    def unit_suffix(self) -> str:
+        """Appended to its units' names (containerd, kubelet): none for the first node."""
+        return "" if self.index == 0 else f"-{self.index + 1}"
+
+    @property
+    def bridge(self) -> str:
+        return f"gantry{self.index}"
+
+    @property
+    def pod_cidr(self) -> str:
+        return f"10.85.{self.index}.0/24"
+
+    @property
+    def zone(self) -> str:
+        return ("local-a", "local-b")[self.index]
+
+    @property
+    def kubelet_port(self) -> int:
+        return 10250 + 10 * self.index
+
+    @property
+    def kubelet_healthz_port(self) -> int:
+        return 10248 + 10 * self.index
+
+    @property
+    def cgroup_root(self) -> str:
+        """The first node's pods under /kubepods; another's under a root of its own, or
+        each kubelet would remove the other's pods as orphans."""
+        return "/" if self.index == 0 else f"/{self.name}"
+
+    @property
+    def kubelet_root(self) -> Path:
+        return self.dir / "kubelet"
+
+    @property
+    def containerd_socket(self) -> Path:
+        return self.dir / "containerd.sock"
 
 
 class SettingsError(ValueError):
@@ -78,8 +134,6 @@ class Ports:
 
     api: int = 6443
     etcd: int = 12379
-    kubelet: int = 10250
-    kubelet_healthz: int = 10248
     proxy_healthz: int = 10256
     proxy_metrics: int = 10249
     policy_health: int = 20244
@@ -88,13 +142,16 @@ class Ports:
     def etcd_peer(self) -> int:
         return self.etcd + 1
 
-    def named(self, with_node: bool) -> dict[str, int]:
-        """name -> port for the preflight check, the node's only when it runs."""
+    def named(self, nodes: tuple[RealNode, ...]) -> dict[str, int]:
+        """name -> port for the preflight check, the real nodes' only when they run."""
         ports = {"kube-apiserver": self.api, "etcd": self.etcd, "etcd peer": self.etcd_peer}
-        if with_node:
+        for node in nodes:
             ports |= {
-                "kubelet": self.kubelet,
-                "kubelet healthz": self.kubelet_healthz,
+                f"kubelet{node.unit_suffix}": node.kubelet_port,
+                f"kubelet{node.unit_suffix} healthz": node.kubelet_healthz_port,
+            }
+        if nodes:
+            ports |= {
                 "kube-proxy healthz": self.proxy_healthz,
                 "kube-proxy metrics": self.proxy_metrics,
                 "kube-router health": self.policy_health,
@@ -113,6 +170,8 @@ class ClusterSettings:
     ports: Ports = field(default_factory=Ports)
     with_node: bool = True
     """Run the real node (containerd, kubelet, kube-proxy, DNS) beside kwok's."""
+    real_node_count: int = 1
+    """How many real nodes (1, or 2 for a node drain that has somewhere to go)."""
     node_ip: str = "127.0.0.1"
     registry: str = "127.0.0.1:5001"
 
@@ -129,12 +188,9 @@ class ClusterSettings:
         return self.dir / "node"
 
     @property
-    def kubelet_root(self) -> Path:
-        return self.node_dir / "kubelet"
-
-    @property
-    def containerd_socket(self) -> Path:
-        return self.node_dir / "containerd.sock"
+    def real_nodes(self) -> tuple[RealNode, ...]:
+        count = self.real_node_count if self.with_node else 0
+        return tuple(RealNode(i, self.node_dir) for i in range(count))
 
     @property
     def server(self) -> str:
@@ -152,6 +208,11 @@ class ClusterSettings:
         if node not in ("real", "none"):
             raise SettingsError(f"GANTRY_CLUSTER_NODE must be 'real' or 'none' (got {node!r})")
         with_node = node == "real"
+        count = environ.get("GANTRY_CLUSTER_NODES", "1")
+        if count not in {str(n) for n in range(1, MAX_REAL_NODES + 1)}:
+            raise SettingsError(
+                f"GANTRY_CLUSTER_NODES must be 1 to {MAX_REAL_NODES} real nodes (got {count!r})"
+            )
         api = _port(environ, "GANTRY_CLUSTER_PORT", 6443)
         etcd = _port(environ, "GANTRY_CLUSTER_ETCD_PORT", 12379)
         registry_port = _port(environ, "GANTRY_REGISTRY_PORT", 5001)
@@ -161,6 +222,7 @@ class ClusterSettings:
             dir=Path(environ.get("GANTRY_CLUSTER_DIR") or cache / "cluster"),
             ports=Ports(api=api, etcd=etcd),
             with_node=with_node,
+            real_node_count=int(count),
             node_ip=(environ.get("GANTRY_NODE_IP") or primary_ipv4()) if with_node else "127.0.0.1",
             registry=f"127.0.0.1:{registry_port}",
         )

@@ -20,6 +20,7 @@
 #   GANTRY_CLUSTER_PORT       kube-apiserver port (default 6443)
 #   GANTRY_CLUSTER_ETCD_PORT  etcd client port on 127.0.0.1 (default 12379; peer = +1)
 #   GANTRY_CLUSTER_NODE       real (default) | none: simulated nodes only, no root needed
+#   GANTRY_CLUSTER_NODES      how many real nodes (default 1; 2 for a drain with somewhere to go)
 #   GANTRY_NODE_IP            the node's address (default: the default route's interface)
 #   GANTRY_REGISTRY_PORT      the local registry's port (default 5001)
 set -euo pipefail
@@ -29,7 +30,7 @@ cd "$ROOT"
 # runner that is sudo, for this script only. The admin kubeconfig is handed back
 # to the calling user (localcluster chowns it to SUDO_UID).
 if [[ "$(id -u)" != 0 && "${GANTRY_CLUSTER_NODE:-real}" == real && "${1:-}" != kubeconfig ]]; then
-	exec sudo --preserve-env=GANTRY_CACHE,GANTRY_CLUSTER_DIR,GANTRY_CLUSTER_PORT,GANTRY_CLUSTER_ETCD_PORT,GANTRY_CLUSTER_NODE,GANTRY_NODE_IP,GANTRY_REGISTRY_PORT,GANTRY_PYTHON \
+	exec sudo --preserve-env=GANTRY_CACHE,GANTRY_CLUSTER_DIR,GANTRY_CLUSTER_PORT,GANTRY_CLUSTER_ETCD_PORT,GANTRY_CLUSTER_NODE,GANTRY_CLUSTER_NODES,GANTRY_NODE_IP,GANTRY_REGISTRY_PORT,GANTRY_PYTHON \
 		env "GANTRY_CACHE=${GANTRY_CACHE:-$HOME/.cache/gantry}" "$0" "$@"
 fi
 # The project's virtualenv when there is one (PyYAML reads upstream's manifests).

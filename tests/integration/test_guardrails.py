@@ -109,6 +109,7 @@ def cluster(
 ) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("guardrails")
     env = throwaway_stack_env(engine_env, tmp)
+    env["GANTRY_CLUSTER_NODES"] = "2"  # a drain needs somewhere to go
     try:
         run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
         stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
@@ -339,15 +340,15 @@ class Load:
             worker.join(10)
 
 
-def _evict(cluster: Cluster, pod: str) -> int:
+def _evict(cluster: Cluster, pod: str, namespace: str = NAMESPACE) -> int:
     """POST an Eviction; its HTTP status (201 accepted, 429 refused by the budget)."""
     body = {
         "apiVersion": "policy/v1",
         "kind": "Eviction",
-        "metadata": {"name": pod, "namespace": NAMESPACE},
+        "metadata": {"name": pod, "namespace": namespace},
     }
     try:
-        cluster.core.create_namespaced_pod_eviction(pod, NAMESPACE, body)
+        cluster.core.create_namespaced_pod_eviction(pod, namespace, body)
     except ApiException as err:
         return int(err.status)
     return 201
@@ -384,7 +385,43 @@ def test_the_disruption_budget_refuses_a_second_eviction_and_a_drain_loses_no_re
     print(f"drain: {load.ok + load.failed} requests, {load.failed} failed")
     assert load.ok > 100
     assert load.failed == 0, load.failures[:10]
-    assert all(p.spec.node_name == "gantry-node" for p in _service_pods(cluster))
+    assert all(p.spec.node_name.startswith("gantry-node") for p in _service_pods(cluster))
+
+
+def test_a_node_drain_moves_every_pod_to_the_other_real_node_and_loses_no_request(
+    cluster: Cluster,
+) -> None:
+    """What `kubectl drain` does: cordon the node, then evict each of its pods through the
+    eviction API, retrying while a disruption budget refuses."""
+    drained, other = "gantry-node", "gantry-node-2"
+    cluster.core.patch_node(drained, {"spec": {"unschedulable": True}})
+    try:
+        with Load(_service(cluster), threads=2, pause=0.02) as load:
+            on_node = cluster.core.list_pod_for_all_namespaces(
+                field_selector=f"spec.nodeName={drained}"
+            ).items
+            for pod in on_node:
+                deadline = time.monotonic() + 120
+                name, namespace = pod.metadata.name, pod.metadata.namespace
+                while (status := _evict(cluster, name, namespace)) == 429:
+                    assert time.monotonic() < deadline, f"{namespace}/{name} never evictable"
+                    time.sleep(1)
+                assert status in (201, 404), f"eviction of {namespace}/{name}: HTTP {status}"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                pods = _service_pods(cluster)
+                moved = pods and all(p.spec.node_name == other for p in pods)
+                if moved and _replicas(cluster) == (2, 2):
+                    break
+                time.sleep(1)
+            time.sleep(3)
+    finally:
+        cluster.core.patch_node(drained, {"spec": {"unschedulable": None}})
+    print(f"node drain: {len(on_node)} pods evicted, {load.ok + load.failed} requests")
+    assert all(p.spec.node_name == other for p in _service_pods(cluster))
+    assert _replicas(cluster) == (2, 2)
+    assert load.ok > 100
+    assert load.failed == 0, load.failures[:10]
 
 
 def test_the_autoscaler_scales_up_under_load_and_back_down(cluster: Cluster) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,8 @@ def test_the_kubelet_runs_on_cgroup_v1_with_cgroupfs_and_keeps_its_paths_in_the_
     tmp_path: Path,
 ) -> None:
     s = settings(tmp_path)
-    config = render.kubelet_config(s)
+    (node,) = s.real_nodes
+    config = render.kubelet_config(s, node)
     assert config["failCgroupV1"] is False
     assert config["cgroupDriver"] == "cgroupfs"
     assert config["protectKernelDefaults"] is False
@@ -68,8 +70,9 @@ def test_the_kubelet_runs_on_cgroup_v1_with_cgroupfs_and_keeps_its_paths_in_the_
     assert config["readOnlyPort"] == 0
     for key in ("volumePluginDir", "podLogsDir", "resolvConf", "tlsCertFile"):
         assert config[key].startswith(str(s.dir)), key
-    assert config["containerRuntimeEndpoint"] == f"unix://{s.containerd_socket}"
-    assert f"--node-ip={s.node_ip}" in render.kubelet_args(s)
+    assert config["containerRuntimeEndpoint"] == f"unix://{node.containerd_socket}"
+    assert f"--node-ip={s.node_ip}" in render.kubelet_args(s, node)
+    assert config["cgroupRoot"] == "/"
 
 
 def test_kube_proxy_changes_no_kernel_setting(tmp_path: Path) -> None:
@@ -87,12 +90,14 @@ def test_containerd_keeps_every_path_under_the_node_dir_and_restricts_oom_adjust
 ) -> None:
     s = settings(tmp_path)
     config = tomllib.loads(
-        render.containerd_config(s, "127.0.0.1:5001/gantry/pause@sha256:" + "a" * 64)
+        render.containerd_config(
+            s, s.real_nodes[0], "127.0.0.1:5001/gantry/pause@sha256:" + "a" * 64
+        )
     )
     assert config["version"] == 3
     for key in ("root", "state"):
         assert config[key].startswith(str(s.node_dir)), key
-    assert config["grpc"]["address"] == str(s.containerd_socket)
+    assert config["grpc"]["address"] == str(s.real_nodes[0].containerd_socket)
     runtime = config["plugins"]["io.containerd.cri.v1.runtime"]
     assert runtime["restrict_oom_score_adj"] is True
     assert runtime["netns_mounts_under_state_dir"] is True
@@ -113,10 +118,27 @@ def test_the_registry_is_plain_http_on_loopback() -> None:
 
 def test_pods_get_their_own_range_apart_from_kwoks(tmp_path: Path) -> None:
     s = settings(tmp_path)
-    bridge = render.cni_conflist(s)["plugins"][0]
-    assert bridge["ipam"]["ranges"] == [[{"subnet": REAL_POD_CIDR}]]
+    bridge = render.cni_conflist(s.real_nodes[0])["plugins"][0]
+    assert bridge["ipam"]["ranges"] == [[{"subnet": "10.85.0.0/24"}]]
     assert bridge["ipam"]["dataDir"].startswith(str(s.node_dir))
     assert REAL_POD_CIDR.split(".")[:2] != SIMULATED_POD_CIDR.split(".")[:2]
+
+
+def test_a_second_node_has_its_own_bridge_range_ports_root_and_cgroups(tmp_path: Path) -> None:
+    s = replace(settings(tmp_path), real_node_count=2)
+    first, second = s.real_nodes
+    assert (first.name, second.name) == ("gantry-node", "gantry-node-2")
+    assert first.bridge != second.bridge and first.pod_cidr != second.pod_cidr
+    one, two = (render.kubelet_config(s, n) for n in s.real_nodes)
+    assert one["port"] != two["port"] and one["healthzPort"] != two["healthzPort"]
+    assert (one["cgroupRoot"], two["cgroupRoot"]) == ("/", "/gantry-node-2")
+    assert one["containerRuntimeEndpoint"] != two["containerRuntimeEndpoint"]
+    assert f"--root-dir={second.kubelet_root}" in render.kubelet_args(s, second)
+    assert str(second.dir).startswith(str(s.node_dir))
+    assert "gantry-node-2" in {p.split(":")[0] for p in s.ports.named(s.real_nodes)} | {
+        n.name for n in s.real_nodes
+    }
+    assert render.kube_proxy_config(s)["clusterCIDR"] == REAL_POD_CIDR
 
 
 def test_simulated_nodes_are_tainted_and_labelled_for_placement() -> None:
