@@ -50,9 +50,10 @@ def _unit_step(unit: Unit) -> Step:
     return Step(unit.name, _start_unit(unit), undo)
 
 
-def _registry(s: ClusterSettings, action: str) -> None:
+def _registry(s: ClusterSettings, action: str) -> bool:
+    """Run scripts/local-registry.sh ACTION for the cluster's registry; True when it succeeds."""
     env_port = s.registry.rsplit(":", 1)[1]
-    subprocess.run(
+    done = subprocess.run(
         [
             "env",
             f"GANTRY_REGISTRY_PORT={env_port}",
@@ -60,8 +61,27 @@ def _registry(s: ClusterSettings, action: str) -> None:
             str(s.root / "scripts" / "local-registry.sh"),
             action,
         ],
-        check=True,
+        check=False,
     )
+    return done.returncode == 0
+
+
+def _registry_step(s: ClusterSettings) -> Step:
+    """Start the registry unless it answers; a failed start later stops it only if this run
+    started it (make up starts it before the cluster, and keeps it)."""
+    started: list[bool] = []
+
+    def run() -> None:
+        was_running = _registry(s, "status")
+        if not _registry(s, "start"):
+            raise RuntimeError(f"the registry on {s.registry} did not start")
+        started.append(not was_running)
+
+    def undo() -> None:
+        if started and started[0]:
+            _registry(s, "stop")
+
+    return Step("registry", run, undo)
 
 
 def steps(s: ClusterSettings) -> list[Step]:
@@ -80,7 +100,7 @@ def steps(s: ClusterSettings) -> list[Step]:
     record = node.host_record(s)
     return [
         *plan,
-        Step("registry", lambda: _registry(s, "start")),
+        _registry_step(s),
         Step("node images", lambda: sandbox.append(images.push(s, images.PAUSE))),
         Step(
             "host record",
