@@ -109,7 +109,9 @@ def process_started(pid: int, proc: Path = PROC) -> datetime | None:
     return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
 
 
-def pid_running(pid: int) -> bool:
+def pid_running(pid: int, proc: Path = PROC) -> bool:
+    """Whether `pid` is a live process (a zombie has exited: only its parent has not
+    collected it yet, and a killed CLI's new parent may take its time)."""
     if pid <= 0:
         return False
     try:
@@ -117,14 +119,18 @@ def pid_running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process: it exists
-    return True
+        pass  # someone else's process: it exists
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return True  # no /proc here: existing is all we can tell
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def owner_state(lock: StackLock, hostname: str, proc: Path = PROC) -> Owner:
     if lock.hostname != hostname:
         return Owner.ELSEWHERE
-    if not pid_running(lock.pid):
+    if not pid_running(lock.pid, proc):
         return Owner.GONE
     started = process_started(lock.pid, proc)
     if started is not None and started > lock.timestamp + START_SLACK:

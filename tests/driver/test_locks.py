@@ -107,6 +107,19 @@ def test_a_reused_pid_does_not_keep_a_lock_alive(tmp_path: Path) -> None:
     assert owner_state(parse_lock(_write_lock(tmp_path, os.getpid())), HOST) is Owner.RUNNING
 
 
+def test_a_zombie_owner_has_exited(tmp_path: Path) -> None:
+    # A killed CLI is a zombie until its new parent collects it: it runs no more.
+    child = subprocess.Popen(["true"])
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 10
+    while "Z" not in stat.read_text().rpartition(")")[2][:3] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert owner_state(parse_lock(_write_lock(tmp_path, child.pid)), HOST) is Owner.GONE
+    finally:
+        child.wait()
+
+
 def test_unlock_breaks_foreign_and_stale_locks_but_never_a_live_one(tmp_path: Path) -> None:
     live = _write_lock(tmp_path, os.getpid())
     _write_lock(tmp_path, 1, host="builder-7")
