@@ -85,6 +85,8 @@ def run(
             progress.errors.append(_lock_refusal(backend_url, options, error))
         elif supervisor.aborted is not None:
             progress.errors[:] = [supervisor.aborted]  # the cause, not the engine's echo of it
+        elif outcome is Exit.FAILED and (down := first_unreachable(watched)):
+            progress.errors[:] = [down]  # the provider failed fast on a server that is gone
         elif outcome is Exit.FAILED and not progress.errors:
             progress.errors.append(str(error).strip()[-4000:])
     if outcome is Exit.INTERRUPTED:
