@@ -8,9 +8,7 @@ a listener that accepts and never answers (a stopped process).
 from __future__ import annotations
 
 import base64
-import http.server
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,35 +25,21 @@ from gantry.driver.apiwatch import (
     probe,
 )
 from gantry.driver.stack import load_config
+from tests.loopback import QuietHandler, closed_address, serving
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-class _Refuses(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class _Refuses(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server names the handler
         self.send_response(401)
         self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
 
 
 @pytest.fixture
 def answering() -> Iterator[Endpoint]:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Refuses)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Endpoint("local", f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with serving(_Refuses) as address:
+        yield Endpoint("local", f"http://{address}")
 
 
 def test_any_http_answer_is_alive_even_401(answering: Endpoint) -> None:
@@ -63,7 +47,7 @@ def test_any_http_answer_is_alive_even_401(answering: Endpoint) -> None:
 
 
 def test_nobody_listening_is_connection_refused() -> None:
-    assert probe(Endpoint("local", f"http://127.0.0.1:{_closed_port()}")) == "connection refused"
+    assert probe(Endpoint("local", f"http://{closed_address()}")) == "connection refused"
 
 
 def test_a_listener_that_never_answers_times_out() -> None:
@@ -99,7 +83,7 @@ def test_a_healthy_endpoint_is_never_reported(answering: Endpoint) -> None:
 
 
 def test_before_a_run_the_first_silent_endpoint_is_named(answering: Endpoint) -> None:
-    down = Endpoint("other", f"http://127.0.0.1:{_closed_port()}")
+    down = Endpoint("other", f"http://{closed_address()}")
     assert first_unreachable([answering]) is None
     message = first_unreachable([answering, down])
     assert message is not None

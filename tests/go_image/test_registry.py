@@ -6,9 +6,6 @@ manifest; a closed port plays the registry that is down.
 
 from __future__ import annotations
 
-import http.server
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,41 +18,28 @@ from components.go_image.registry import (
     holds,
     registry_host,
 )
+from tests.loopback import QuietHandler, closed_address, serving
 
 HELD = "sha256:" + "a" * 64
 
 
-class _Registry(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class _Registry(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server names the handler
         self.send_response(200 if self.path == "/v2/" else 404)
         self.end_headers()
 
-    def do_HEAD(self) -> None:
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server names the handler
         held = self.path == f"/v2/hello/manifests/{HELD}" and "oci.image.index" in str(
             self.headers.get("Accept")
         )
         self.send_response(200 if held else 404)
         self.end_headers()
 
-    def log_message(self, *_: object) -> None:
-        pass
-
 
 @pytest.fixture
 def registry() -> Iterator[str]:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Registry)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _down() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{sock.getsockname()[1]}"
+    with serving(_Registry) as address:
+        yield address
 
 
 def _props(repository: str, digest: str) -> dict[str, Any]:
@@ -75,7 +59,7 @@ def test_an_unchanged_image_the_registry_lost_is_built_again(registry: str) -> N
 
 
 def test_a_registry_that_is_down_fails_the_step_with_its_name() -> None:
-    address = _down()
+    address = closed_address()
     olds = _props(f"{address}/hello", HELD)
     with pytest.raises(RegistryUnavailableError) as down:
         KoProvider().diff(HELD, olds, dict(olds))
@@ -85,7 +69,7 @@ def test_a_registry_that_is_down_fails_the_step_with_its_name() -> None:
 
 
 def test_a_changed_input_needs_no_registry_to_say_so() -> None:
-    olds = _props(f"{_down()}/hello", HELD)
+    olds = _props(f"{closed_address()}/hello", HELD)
     assert KoProvider().diff(HELD, olds, {**olds, "fingerprint": "other"}).changes is True
 
 
