@@ -99,11 +99,14 @@ class Lab:
     current: str = "a"
     figures: Figures = field(default_factory=Figures)
 
+    def stack_args(self, which: str) -> list[str]:
+        """The stack, config `which` (a or b) and the pack config this test generated."""
+        config_file, pack = str(self.configs[which]), str(self.pack_config)
+        return ["--stack", "local", "--config-file", config_file, "--pack-config", pack]
+
     def up(self, which: str, **interrupt: Any) -> Run:
         marker = uuid.uuid4().hex
-        args = ["up", "--stack", "local", "--config-file", str(self.configs[which])]
-        args += ["--pack-config", str(self.pack_config)]
-        done = driver({**self.env, MARKER: marker}, args, **interrupt)
+        done = driver({**self.env, MARKER: marker}, ["up", *self.stack_args(which)], **interrupt)
         self.logs.append(done.text)
         (self.tmp / f"up-{len(self.logs):02d}.log").write_text(done.text + "\n")
         leftovers = wait_for(lambda: not survivors(marker), 20) or survivors(marker)
@@ -245,6 +248,9 @@ def test_every_interrupted_up_converges_on_the_next(lab: Lab) -> None:
         Path(path).write_text(json.dumps(report, indent=2) + "\n")
     assert missed == [], f"never interrupted while the engine ran: {missed}"
     assert report["signalled"] >= 6
+    preview = driver(lab.env, ["preview", *lab.stack_args(lab.current), "--expect-no-changes"])
+    assert preview.code == 0, preview.text[-6000:]
+    assert "pending operations" not in preview.text
 
 
 def test_no_secret_in_plaintext_in_the_state_or_the_logs(lab: Lab) -> None:
