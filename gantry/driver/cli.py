@@ -33,11 +33,12 @@ def cli_argv(command: str, args: list[str]) -> list[str]:
 
 
 def _pump(stream: IO[str], callback: OnLine | None, into: list[str]) -> None:
-    for line in stream:
-        text = line.rstrip()
-        if callback is not None:
-            callback(text)
-        into.append(text)
+    with stream:
+        for line in stream:
+            text = line.rstrip()
+            if callback is not None:
+                callback(text)
+            into.append(text)
 
 
 class SupervisedPulumiCommand(auto.PulumiCommand):

@@ -58,7 +58,8 @@ class Supervisor:
         self.received: list[int] = []
         self.stopped: list[Member] = []
         self._process: subprocess.Popen[str] | None = None
-        self._lock = threading.Lock()
+        # Reentrant: the signal handler runs on the main thread, which may hold it.
+        self._lock = threading.RLock()
         self._timers: list[threading.Timer] = []
         self._previous: dict[int, Any] = {}
         self._escalated = False
@@ -148,15 +149,20 @@ class Supervisor:
         with self._lock:
             process = self._process
         if len(self.received) == 1:
-            self.echo(
+            self._say(
                 f"==> {name}: cancelling; operations in flight may take up to "
                 f"{self.grace:.0f}s to finish (send {name} again to stop at once)"
             )
         else:
-            self.echo(f"==> {name} again: stopping the engine and its plugins now")
+            self._say(f"==> {name} again: stopping the engine and its plugins now")
         if process is None:
             raise Interrupted(signum)
         self._forward(process, signum)
+
+    def _say(self, line: str) -> None:
+        """Print from a thread of its own: the handler may have interrupted the main thread
+        in the middle of a print, and writing to the same stream there would fail."""
+        threading.Thread(target=self.echo, args=(line,), daemon=True).start()
 
     def _forward(self, process: subprocess.Popen[str], signum: int) -> None:
         """The CLI's own rule: first signal cancels, second terminates."""

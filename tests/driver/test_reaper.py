@@ -31,7 +31,9 @@ code = (
     "import subprocess, sys, time; "
     f"subprocess.Popen([sys.executable, '-c', {plugin!r}], process_group=0); time.sleep(120)"
 )
-leader = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+leader = subprocess.Popen(
+    [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL
+)
 reaper.watch(leader.pid)
 time.sleep(1.0)
 print(leader.pid, flush=True)
@@ -69,7 +71,7 @@ def _driver() -> tuple[subprocess.Popen[str], int]:
 def test_sigkill_of_the_driver_stops_every_process_of_the_engines_session() -> None:
     driver, session = _driver()
     driver.kill()
-    driver.wait()
+    driver.communicate(timeout=30)
     assert _wait_until(lambda: members(session) == [], 15), members(session)
 
 
@@ -81,7 +83,7 @@ def test_after_a_clean_goodbye_the_watchdog_stops_nothing() -> None:
     driver.stdin.flush()
     assert driver.stdout.readline().strip() == "closed"
     driver.kill()
-    driver.wait()
+    driver.communicate(timeout=30)
     try:
         time.sleep(1.5)
         assert len(members(session)) == 2, "the session the driver said was done is left alone"
@@ -103,7 +105,9 @@ def test_stat_lines_with_odd_command_names_parse() -> None:
 def test_stop_session_signals_each_member_and_escalates(tmp_path: Path) -> None:
     # A leader that ignores SIGTERM: the grace runs out and SIGKILL follows.
     code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-    leader = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    leader = subprocess.Popen(
+    [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL
+)
     assert _wait_until(lambda: members(leader.pid) != [], 5)
     time.sleep(0.5)  # let it install the handler
     stopped = stop_session(leader.pid, grace=0.5)

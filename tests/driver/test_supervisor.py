@@ -163,7 +163,7 @@ def test_reading_back_is_allowed_while_winding_down(supervisor: Supervisor) -> N
         time.sleep(1)
     with supervisor.winding_down():
         process = supervisor.start(["true"], "/", dict(os.environ))
-        process.wait()
+        process.communicate()
         supervisor.finish(process)
     assert process.returncode == 0
 
@@ -176,7 +176,7 @@ def test_every_command_runs_in_a_session_of_its_own(tmp_path: Path) -> None:
         assert [m.pid for m in members(process.pid)] == [process.pid]
     finally:
         process.kill()
-        process.wait()
+        process.communicate()
         sup.finish(process)
 
 
