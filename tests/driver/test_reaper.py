@@ -106,8 +106,8 @@ def test_stop_session_signals_each_member_and_escalates(tmp_path: Path) -> None:
     # A leader that ignores SIGTERM: the grace runs out and SIGKILL follows.
     code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
     leader = subprocess.Popen(
-    [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL
-)
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL
+    )
     assert _wait_until(lambda: members(leader.pid) != [], 5)
     time.sleep(0.5)  # let it install the handler
     stopped = stop_session(leader.pid, grace=0.5)
