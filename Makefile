@@ -145,8 +145,12 @@ test-image: venv apt-tools ## The image as shipped (ko.py flags), for real: regi
 	$(VENV)/bin/pytest -q -rP -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
-test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the local control plane
-	$(VENV)/bin/pytest -q -m integration tests/integration
+# Two workers: the modules that start a real node share one xdist group (one node per
+# machine), the others run beside them (INTEGRATION_WORKERS=0: one process).
+INTEGRATION_WORKERS ?= 2
+
+test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the real node, guardrails, interruptions
+	$(VENV)/bin/pytest -q -m integration -n $(INTEGRATION_WORKERS) --dist loadgroup tests/integration
 
 # Go (vet, staticcheck, -race) and mypy beside the Python tests: each step's output stays together.
 TEST_JOBS ?= 2

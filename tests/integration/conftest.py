@@ -34,10 +34,25 @@ def run(argv: list[str], env: dict[str, str], **kwargs: object) -> str:
     return str(result.stdout)
 
 
-def _free_port() -> int:
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    """A free port whose successor is free too: etcd's peer port is its client port + 1, and
+    a successor taken by some other socket failed the cluster's preflight now and then."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port < 65535 and _bindable(port + 1):
+            return port
+    raise RuntimeError("no free pair of ports on 127.0.0.1 in 100 tries")
 
 
 @pytest.fixture(scope="session")

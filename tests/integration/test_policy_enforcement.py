@@ -27,7 +27,7 @@ from gantry.driver.toolchain import find_toolchain
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("policy")]
 
 PACK = ROOT / "policies" / "pack"
 PACK_CONFIG = ROOT / "policies" / "config" / "local.json"

@@ -35,7 +35,8 @@ from localcluster.settings import DNS_SERVICE_IP, REAL_NODE
 
 from .conftest import CACHE, ROOT, SCRIPTS, run, throwaway_stack_env
 
-pytestmark = pytest.mark.integration
+# One real node per machine: the modules that start one share a group, so run one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("real-node")]
 
 NAMESPACE = "hello"
 SERVICE = "hello"
