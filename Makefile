@@ -145,12 +145,16 @@ test-image: venv apt-tools ## The image as shipped (ko.py flags), for real: regi
 	$(VENV)/bin/pytest -q -rP -m integration tests/integration/test_local_image.py
 
 .PHONY: test-integration
-# Two workers: the modules that start a real node share one xdist group (one node per
-# machine), the others run beside them (INTEGRATION_WORKERS=0: one process).
-INTEGRATION_WORKERS ?= 2
-
+# Two pytest runs side by side: the modules that start the real node (one per machine,
+# so one after another) and the rest. Each run's output is printed whole when both end.
 test-integration: venv apt-tools ## Everything real: image path, engine + pack, the local stack on the real node, guardrails, interruptions
-	$(VENV)/bin/pytest -q -m integration -n $(INTEGRATION_WORKERS) --dist loadgroup tests/integration
+	@logs="$$(mktemp -d)"; set +e; \
+	$(VENV)/bin/pytest -q -m "integration and real_node" tests/integration >"$$logs/node" 2>&1 & node=$$!; \
+	$(VENV)/bin/pytest -q -m "integration and not real_node" tests/integration >"$$logs/rest" 2>&1; rest=$$?; \
+	wait $$node; node=$$?; \
+	echo "== integration tests without the real node (exit $$rest)"; cat "$$logs/rest"; \
+	echo "== integration tests on the real node (exit $$node)"; cat "$$logs/node"; \
+	rm -rf "$$logs"; [ "$$rest" -eq 0 ] && [ "$$node" -eq 0 ]
 
 # Go (vet, staticcheck, -race) and mypy beside the Python tests: each step's output stays together.
 TEST_JOBS ?= 2

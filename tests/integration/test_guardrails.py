@@ -42,8 +42,8 @@ from localcluster.settings import ClusterSettings, Ports
 
 from .conftest import CACHE, ROOT, SCRIPTS, run, throwaway_stack_env
 
-# One real node per machine: the modules that start one share a group, so run one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("real-node")]
+# One real node per machine: `make test-integration` runs the real_node modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.real_node]
 
 NAMESPACE = "hello"
 SERVICE = "hello"

@@ -53,7 +53,7 @@ from .faults import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("interrupted-up")]
+pytestmark = pytest.mark.integration
 
 SEED = int(os.environ.get("GANTRY_FAULT_SEED", "26"))
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)

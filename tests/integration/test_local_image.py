@@ -20,7 +20,7 @@ from scripts.verify_image import MAX_COMPRESSED_BYTES, MIB, Crane, image_sizes, 
 
 from .conftest import ROOT, SCRIPTS, Registry, run
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("image")]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ from scripts.verify_image import Crane, verify
 
 from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, run, throwaway_stack_env
 
-# One real node per machine: the modules that start one share a group, so run one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("real-node")]
+# One real node per machine: `make test-integration` runs the real_node modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.real_node]
 
 SERVICE_NAMESPACE = "hello"
 # The local stack's namespaces. Observability stays off there: the chart mirror

@@ -27,7 +27,7 @@ from gantry.driver.toolchain import find_toolchain
 
 from .conftest import ROOT
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("policy")]
+pytestmark = pytest.mark.integration
 
 PACK = ROOT / "policies" / "pack"
 PACK_CONFIG = ROOT / "policies" / "config" / "local.json"

@@ -32,8 +32,8 @@ from gantry.package import alert_rules, go_service
 
 from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, free_port, run
 
-# One real node per machine: the modules that start one share a group, so run one at a time.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("real-node")]
+# One real node per machine: `make test-integration` runs the real_node modules one at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.real_node]
 
 EXAMPLE = ROOT / "examples" / "yaml-service"
 PROGRAM: dict[str, Any] = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text(encoding="utf-8"))
