@@ -64,6 +64,7 @@ class Supervisor:
         self._previous: dict[int, Any] = {}
         self._escalated = False
         self._winding_down = False
+        self._starting = False
         self.aborted: str | None = None
 
     @property
@@ -100,23 +101,29 @@ class Supervisor:
             raise Aborted(self.aborted)
         if self.received and not self._winding_down:
             raise Interrupted(self.received[0])
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            encoding="utf-8",
-            start_new_session=True,
-        )
-        if self.reaper is not None:
-            self.reaper.watch(process.pid)
-        with self._lock:
-            self._process = process
-            pending = list(self.received)
-        if not self._winding_down:
-            for signum in pending:  # a signal that arrived while it was starting
-                self._forward(process, signum)
+        seen = len(self.received)
+        # Until the process is registered, a signal is only noted (raising here could
+        # leave a CLI running that nobody watches); it is forwarded right after.
+        self._starting = True
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                encoding="utf-8",
+                start_new_session=True,
+            )
+            if self.reaper is not None:
+                self.reaper.watch(process.pid)
+            with self._lock:
+                self._process = process
+                arrived = self.received[seen:]
+        finally:
+            self._starting = False
+        for signum in arrived:
+            self._forward(process, signum)
         return process
 
     def finish(self, process: subprocess.Popen[str]) -> None:
@@ -139,7 +146,7 @@ class Supervisor:
         self.aborted = reason
         with self._lock:
             process = self._process
-        if process is not None:
+        if process is not None and process.returncode is None:
             send(process.pid, signal.SIGINT)
             self._later(self.grace, self._escalate, process)
 
@@ -155,9 +162,10 @@ class Supervisor:
             )
         else:
             self._say(f"==> {name} again: stopping the engine and its plugins now")
-        if process is None:
+        if process is not None:
+            self._forward(process, signum)
+        elif not self._starting:
             raise Interrupted(signum)
-        self._forward(process, signum)
 
     def _say(self, line: str) -> None:
         """Print from a thread of its own: the handler may have interrupted the main thread
@@ -166,6 +174,8 @@ class Supervisor:
 
     def _forward(self, process: subprocess.Popen[str], signum: int) -> None:
         """The CLI's own rule: first signal cancels, second terminates."""
+        if process.returncode is not None:
+            return  # already collected: its pid may belong to another process now
         send(process.pid, signum)
         if len(self.received) == 1:
             self._later(self.grace, self._escalate, process)
