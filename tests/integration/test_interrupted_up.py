@@ -38,7 +38,7 @@ from kubernetes import client, config
 from gantry.driver.stack import load_config
 from gantry.driver.toolchain import LOCAL_PASSPHRASE
 
-from .conftest import CACHE, ROOT, SCRIPTS, free_port, run
+from .conftest import CACHE, ROOT, SCRIPTS, free_port, run, throwaway_stack_env
 from .faults import (
     MARKER,
     Run,
@@ -153,16 +153,11 @@ def lab(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
     tmp = tmp_path_factory.mktemp("interrupted-up")
     registry_port = free_port()
     env = {
-        **engine_env,
-        "PULUMI_BACKEND_URL": f"file://{tmp / 'backend'}",
+        **throwaway_stack_env(engine_env, tmp),
         "GANTRY_CLUSTER_NODE": "none",
-        "GANTRY_CLUSTER_DIR": str(tmp / "cluster"),
-        "GANTRY_CLUSTER_PORT": str(free_port()),
-        "GANTRY_CLUSTER_ETCD_PORT": str(free_port()),
         "GANTRY_REGISTRY_PORT": str(registry_port),
         "GANTRY_BASE_REF_FILE": str(tmp / "base.ref"),
     }
-    env.pop("PULUMI_CONFIG_PASSPHRASE", None)  # the local stack's built-in one
     # The registry keeps its storage here, so that the test can empty it.
     registry_env = {**env, "GANTRY_CACHE": str(tmp / "registry-cache")}
     registry = f"127.0.0.1:{registry_port}"
