@@ -14,7 +14,11 @@
 #          cluster (etcd, kube-apiserver, kube-controller-manager,
 #          kube-scheduler, kwok, and the real node: kubelet, kube-proxy,
 #          containerd, containerd-shim-runc-v2, runc, coredns and the
-#          sandbox program). Default: all of them.
+#          sandbox program),
+#          observability (the kube-prometheus-stack chart's Apache-licensed
+#          programs: prometheus-operator, prometheus-config-reloader,
+#          Prometheus, promtool, Alertmanager, amtool, kube-state-metrics,
+#          node_exporter). Default: all of them.
 #   --env  print `export` lines for eval, e.g.
 #          eval "$(scripts/bootstrap.sh --env)"
 #   The yaml GROUP builds pulumi-language-yaml, the YAML language host,
@@ -43,7 +47,7 @@ groups=()
 for arg in "$@"; do
 	case "$arg" in
 	--env) print_env=true ;;
-	engine | plugins | image | lint | cluster | yaml) groups+=("$arg") ;;
+	engine | plugins | image | lint | cluster | observability | yaml) groups+=("$arg") ;;
 	-h | --help)
 		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -51,7 +55,7 @@ for arg in "$@"; do
 	*) die "unknown argument '$arg' (see --help)" ;;
 	esac
 done
-[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint cluster yaml)
+[[ ${#groups[@]} -gt 0 ]] || groups=(engine plugins image lint cluster observability yaml)
 wants() { [[ " ${groups[*]} " == *" $1 "* ]]; }
 
 # shellcheck source=/dev/null
@@ -93,6 +97,12 @@ check_pin "$TOOLCHAIN/runc/go.mod" github.com/opencontainers/runc "$RUNC_VERSION
 check_pin "$TOOLCHAIN/coredns/go.mod" github.com/coredns/coredns "$COREDNS_VERSION"
 check_pin "$TOOLCHAIN/kube-router/go.mod" github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER_VERSION"
 check_pin "$TOOLCHAIN/metrics-server/go.mod" sigs.k8s.io/metrics-server "$METRICS_SERVER_VERSION"
+check_pin "$TOOLCHAIN/prometheus-operator/go.mod" github.com/prometheus-operator/prometheus-operator \
+	"$PROMETHEUS_OPERATOR_VERSION"
+check_pin "$TOOLCHAIN/prometheus/go.mod" github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
+check_pin "$TOOLCHAIN/alertmanager/go.mod" github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION"
+check_pin "$TOOLCHAIN/kube-state-metrics/go.mod" k8s.io/kube-state-metrics/v2 "$KUBE_STATE_METRICS_VERSION"
+check_pin "$TOOLCHAIN/node-exporter/go.mod" github.com/prometheus/node_exporter "$NODE_EXPORTER_VERSION"
 
 # --- stamps -------------------------------------------------------------
 # A tool is up to date when its binary exists and its stamp holds the hash of
@@ -224,6 +234,59 @@ build_node() {
 		manifests/base/apiservice.yaml
 }
 
+# --- the observability stack's programs ----------------------------------
+# What kube-prometheus-stack runs, built at the versions its pinned chart
+# references; localcluster/images.py puts each on gantry's base image under
+# the chart's own repository path. All static: the images have no libc.
+PROM_VERSION_PKG=github.com/prometheus/common/version
+
+prometheus_ldflags() {
+	printf -- '-X %s.Version=%s -X %s.Revision=%s -X %s.Branch=HEAD -X %s.BuildUser=gantry -X %s.BuildDate=19700101-00:00:00' \
+		"$PROM_VERSION_PKG" "$1" "$PROM_VERSION_PKG" "$2" "$PROM_VERSION_PKG" "$PROM_VERSION_PKG" "$PROM_VERSION_PKG"
+}
+
+build_observability() {
+	local cmd
+	local GO_CGO=0
+	for cmd in operator prometheus-config-reloader; do
+		build_tool prometheus-operator "${cmd/#operator/prometheus-operator}" \
+			"github.com/prometheus-operator/prometheus-operator/cmd/$cmd" \
+			"$(prometheus_ldflags "${PROMETHEUS_OPERATOR_VERSION#v}" "$PROMETHEUS_OPERATOR_VERSION")"
+	done
+	# netgo: the pure-Go resolver, as upstream's release builds.
+	for cmd in prometheus promtool; do
+		GO_TAGS=netgo build_tool prometheus "$cmd" "github.com/prometheus/prometheus/cmd/$cmd" \
+			"$(prometheus_ldflags "${PROMETHEUS_VERSION#v}" "$PROMETHEUS_VERSION")"
+	done
+	build_alertmanager
+	build_tool kube-state-metrics kube-state-metrics k8s.io/kube-state-metrics/v2 \
+		"-X $PROM_VERSION_PKG.Version=$KUBE_STATE_METRICS_VERSION -X $PROM_VERSION_PKG.Revision=$KUBE_STATE_METRICS_VERSION"
+	build_tool node-exporter node_exporter github.com/prometheus/node_exporter \
+		"$(prometheus_ldflags "${NODE_EXPORTER_VERSION#v}" "$NODE_EXPORTER_VERSION")"
+}
+
+# Alertmanager's module lacks its built web UI (ui/app/dist is made by the Elm
+# compiler, not served here) and go:embed needs the directory: build from a
+# writable copy of the pinned module with a one-page placeholder UI. The API,
+# /-/ready and /-/healthy are unaffected.
+build_alertmanager() {
+	local mod="$TOOLCHAIN/alertmanager" print dir work cmd
+	print="$(fingerprint "$mod/go.mod" "$mod/go.sum" alertmanager "cgo=0")"
+	fresh alertmanager "$print" && fresh amtool "$print" && return 0
+	dir="$(module_dir "$mod" "github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION")"
+	[[ -d "$dir" ]] || die "could not download github.com/prometheus/alertmanager@$ALERTMANAGER_VERSION"
+	work="$SRC/alertmanager-$ALERTMANAGER_VERSION"
+	rm -rf "$work" && cp -R "$dir" "$work" && chmod -R u+w "$work"
+	mkdir -p "$work/ui/app/dist"
+	printf '<!doctype html><title>Alertmanager</title><p>The web UI is not built here; the API is at /api/v2.\n' \
+		>"$work/ui/app/dist/index.html"
+	for cmd in alertmanager amtool; do
+		go_build "$work" "$cmd" "./cmd/$cmd" \
+			"-s -w $(prometheus_ldflags "${ALERTMANAGER_VERSION#v}" "$ALERTMANAGER_VERSION")"
+		stamp "$cmd" "$print"
+	done
+}
+
 # install_module_files TOOLCHAIN_DIR MODULE@VERSION FILE...: copy files of a pinned module
 # into $CACHE/<toolchain dir>/ (upstream's manifests, read at run time, never committed).
 install_module_files() {
@@ -295,6 +358,7 @@ if wants cluster; then
 	build_controlplane
 	build_node
 fi
+wants observability && build_observability
 wants lint && build_tool actionlint actionlint github.com/rhysd/actionlint/cmd/actionlint \
 	"-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
 # The YAML language host runs the component package's consumer example
