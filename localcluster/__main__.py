@@ -1,22 +1,37 @@
-"""`python -m localcluster start|stop|status|kubeconfig|reset` (scripts/local-cluster.sh)."""
+"""`python -m localcluster start|stop|status|kubeconfig|reset|reach|chart-images`
+(scripts/local-cluster.sh)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from . import chart_images
 from .cluster import log, reach, start, status, stop
 from .preflight import PreflightError
 from .process import StartError
 from .settings import ClusterSettings, SettingsError
 
-USAGE = "usage: local-cluster.sh start|stop|status|kubeconfig|reset|reach"
+COMMANDS = ("start", "stop", "status", "kubeconfig", "reset", "reach", "chart-images")
+USAGE = f"usage: local-cluster.sh {'|'.join(COMMANDS)}"
+
+
+def _print_lines(lines: Callable[[ClusterSettings], list[str]], s: ClusterSettings) -> int:
+    """The commands that print one line per item: `reach` and `chart-images`."""
+    try:
+        for line in lines(s):
+            print(line)
+    except RuntimeError as err:
+        print(f"[cluster] error: {err}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit code per command
-    if len(argv) != 1 or argv[0] not in ("start", "stop", "status", "kubeconfig", "reset", "reach"):
+    if len(argv) != 1 or argv[0] not in COMMANDS:
         print(USAGE, file=sys.stderr)
         return 2
     try:
@@ -28,10 +43,8 @@ def main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit code per command
     if command == "kubeconfig":
         print(s.admin_kubeconfig)
         return 0
-    if command == "reach":
-        for line in reach(s):
-            print(line)
-        return 0
+    if command in ("reach", "chart-images"):
+        return _print_lines(reach if command == "reach" else chart_images.push_all, s)
     if command == "status":
         ok = status(s)
         log(f"running: {s.server} (kubeconfig {s.admin_kubeconfig})" if ok else "not running")

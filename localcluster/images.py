@@ -26,7 +26,14 @@ ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.
 class NodeImage:
     repository: str
     binary: str
-    """The file in $GANTRY_CACHE/bin, installed at /<binary> and run as the entrypoint."""
+    """The file in $GANTRY_CACHE/bin, installed at `path` and run as the entrypoint."""
+    path: str = ""
+    """Where the binary goes in the image (default /<binary>): upstream's path where
+    other programs name it (the operator runs /bin/prometheus-config-reloader)."""
+
+    @property
+    def entrypoint(self) -> str:
+        return self.path or f"/{self.binary}"
 
 
 PAUSE = NodeImage("gantry/pause", "gantry-pause")
@@ -72,7 +79,7 @@ def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> st
     binary = binary or s.bin / image.binary
     base = base_image(s)
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
-    tag = hashlib.sha256(f"{digest} {base} {ARCH}".encode()).hexdigest()[:16]
+    tag = hashlib.sha256(f"{digest} {base} {ARCH} {image.entrypoint}".encode()).hexdigest()[:16]
     repo = f"{s.registry}/{image.repository}"
     try:
         return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"
@@ -83,8 +90,13 @@ def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> st
     )
     with tempfile.TemporaryDirectory() as tmp:
         layer = Path(tmp) / "layer.tar"
+        member = image.entrypoint.lstrip("/")
         with tarfile.open(layer, "w") as tar:
-            info = tar.gettarinfo(str(binary), arcname=image.binary)
+            for parent in reversed(Path(member).parents[:-1]):
+                folder = tarfile.TarInfo(str(parent))
+                folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, 0
+                tar.addfile(folder)
+            info = tar.gettarinfo(str(binary), arcname=member)
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             info.mode = 0o755
@@ -93,7 +105,7 @@ def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> st
                 tar.addfile(info, f)
         _crane(s, "append", "--base", platform_base, "-f", str(layer), "-t", f"{repo}:{tag}")
     _crane(
-        s, "mutate", f"{repo}:{tag}", "--entrypoint", f"/{image.binary}",
+        s, "mutate", f"{repo}:{tag}", "--entrypoint", image.entrypoint,
         "--set-platform", f"linux/{ARCH}", "-t", f"{repo}:{tag}",
     )  # fmt: skip
     return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"

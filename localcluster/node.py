@@ -40,9 +40,11 @@ def write_configs(s: ClusterSettings, sandbox_image: str) -> None:
     """Every file the node's processes read, under the node's directory: shared ones
     (registry hosts, resolv.conf, kube-proxy's and kube-router's) and each node's own."""
     (s.node_dir / "tunables").mkdir(parents=True, exist_ok=True)
-    registry_dir = s.node_dir / "certs.d" / s.registry
-    registry_dir.mkdir(parents=True, exist_ok=True)
-    (registry_dir / "hosts.toml").write_text(render.registry_hosts(s.registry))
+    # The loopback registry, and the charts' registries resolved to it.
+    for name in (s.registry, *render.MIRRORED_REGISTRIES):
+        registry_dir = s.node_dir / "certs.d" / name
+        registry_dir.mkdir(parents=True, exist_ok=True)
+        (registry_dir / "hosts.toml").write_text(render.registry_hosts(s.registry))
     (s.node_dir / "resolv.conf").write_text(render.resolv_conf())
     (s.node_dir / "kube-proxy.json").write_text(json.dumps(render.kube_proxy_config(s), indent=2))
     for key in render.KERNEL_TUNABLES:

@@ -276,6 +276,10 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
 """
 
 
+MIRRORED_REGISTRIES = ("quay.io", "registry.k8s.io")
+"""Registries the charts name whose images the loopback registry holds (chart_images.py)."""
+
+
 def registry_hosts(registry: str) -> str:
     """hosts.toml for the loopback registry: containerd pulls from it over plain HTTP."""
     return f"""server = "http://{registry}"
