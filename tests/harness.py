@@ -37,6 +37,8 @@ class Registered:
     parent: str
     provider: str | None
     custom: bool
+    dependencies: tuple[str, ...] = ()
+    """URNs the resource depends on (`depends_on` and those of its inputs)."""
 
     @property
     def parent_type(self) -> str | None:
@@ -174,6 +176,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 provider=request.provider or None,
                 custom=bool(request.custom),
+                dependencies=tuple(request.dependencies),
             )
         )
         return response

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.generated_password import GeneratedPassword
+from components.placement import Placement
 from components.targets.base import ObjectStorage
 from components.versions import CHARTS
 
@@ -23,8 +24,9 @@ from .grafana import datasources
 from .network import stack_policies
 from .plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET, Plan
 from .settings import ObservabilitySettings
+from .transforms import moved_from, server_defaults
 from .values_alloy import alloy_values, alloy_workloads
-from .values_kps import kps_values, kps_workloads
+from .values_kps import kps_crd_values, kps_values, kps_workloads
 from .values_loki import loki_base_values, loki_values, loki_workloads
 from .values_tempo import tempo_base_values, tempo_values, tempo_workloads
 
@@ -53,6 +55,32 @@ class StackTarget(Protocol):
     @property
     def storage(self) -> ObjectStorage | None:
         """Buckets and their chart values for the ha profile; None: volumes only."""
+        ...
+
+    @property
+    def placement(self) -> Placement:
+        """Where the stack's pods go whose images the cluster has."""
+        ...
+
+    @property
+    def stand_in_placement(self) -> Placement:
+        """Where the pods go whose images the cluster cannot pull (Grafana, Loki, Tempo and
+        Alloy on the local cluster), to run as stand-ins."""
+        ...
+
+    @property
+    def api_server_port(self) -> int | None:
+        """The API server's own port where it is not 443 or 6443 (for NetworkPolicies)."""
+        ...
+
+    @property
+    def host_mount_propagation(self) -> bool:
+        """False where the nodes' root mount is private (no propagation into containers)."""
+        ...
+
+    @property
+    def kube_version(self) -> str | None:
+        """The version charts are rendered for when no cluster answers; None: the cluster's."""
         ...
 
 
@@ -88,6 +116,10 @@ class ObservabilityStackArgs:
             object_storage=self.settings.profile == "ha" and storage is not None,
             storage_pod_labels=dict(storage.pod_labels) if storage else {},
             releases=self.releases,
+            placement=self.target.placement,
+            stand_in_placement=self.target.stand_in_placement,
+            api_server_port=self.target.api_server_port,
+            host_mount_propagation=self.target.host_mount_propagation,
         )
 
 
@@ -161,7 +193,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         )
 
         endpoints = plan.endpoints
-        for policy in stack_policies(endpoints, plan.node_exporter_namespace):
+        for policy in stack_policies(endpoints, plan.node_exporter_namespace, plan.api_server_port):
             meta = policy["metadata"]
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-netpol-{meta['namespace']}-{meta['name']}",
@@ -215,29 +247,61 @@ class ObservabilityStack(pulumi.ComponentResource):
             opts=ns_opts,
         )
 
+        kps_name = f"{name}-{plan.releases.kps}"
+        crds = self._chart(
+            name,
+            plan.releases.kps,
+            "kube-prometheus-stack",
+            plan,
+            values=kps_crd_values(plan),
+            kube_version=target.kube_version,
+            opts=pulumi.ResourceOptions.merge(
+                k8s_opts,
+                pulumi.ResourceOptions(
+                    transforms=[
+                        moved_from(
+                            kps_name,
+                            pulumi.create_urn(kps_name, "kubernetes:helm.sh/v4:Chart", self),
+                        )
+                    ]
+                ),
+            ),
+            resource_name=f"{kps_name}-crds",
+        )
         kps = self._chart(
             name,
             plan.releases.kps,
             "kube-prometheus-stack",
             plan,
             values=kps_values(plan),
+            kube_version=target.kube_version,
             opts=pulumi.ResourceOptions.merge(
                 ns_opts,
-                pulumi.ResourceOptions(depends_on=[grafana_secret, am_secret, datasource_map]),
+                pulumi.ResourceOptions(
+                    depends_on=[crds, grafana_secret, am_secret, datasource_map]
+                ),
             ),
         )
         loki_vals, tempo_vals = _storage_values(plan, target)
         # The other charts ship ServiceMonitors: their CRD comes with kube-prometheus-stack.
         after_kps = pulumi.ResourceOptions.merge(ns_opts, pulumi.ResourceOptions(depends_on=[kps]))
         releases = plan.releases
-        loki = self._chart(name, releases.loki, "loki", plan, values=loki_vals, opts=after_kps)
-        tempo = self._chart(name, releases.tempo, "tempo", plan, values=tempo_vals, opts=after_kps)
+        version = target.kube_version
+        loki = self._chart(
+            name, releases.loki, "loki", plan, values=loki_vals, opts=after_kps,
+            kube_version=version,
+        )  # fmt: skip
+        tempo = self._chart(
+            name, releases.tempo, "tempo", plan, values=tempo_vals, opts=after_kps,
+            kube_version=version,
+        )  # fmt: skip
         self._chart(
             name,
             releases.alloy,
             "alloy",
             plan,
             values=alloy_values(plan),
+            kube_version=version,
             opts=pulumi.ResourceOptions.merge(
                 ns_opts, pulumi.ResourceOptions(depends_on=[kps, loki, tempo])
             ),
@@ -287,12 +351,40 @@ class ObservabilityStack(pulumi.ComponentResource):
         *,
         values: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions,
-    ) -> k8s.helm.v4.Chart:
-        """One chart, named `<name>-<release>`, in the stack's namespace."""
+        kube_version: str | None,
+        resource_name: str | None = None,
+    ) -> pulumi.Resource:
+        """One chart, named `<name>-<release>` (or `resource_name`), in the stack's namespace.
+
+        With a cluster: helm.v4.Chart, which asks the cluster for its version. Without one
+        (render mode), helm.v4.Chart cannot be told a version and Helm assumes v1.20, which
+        kube-prometheus-stack refuses: helm.v3.Chart renders for `kube_version` instead.
+        """
         reference, version, repository = chart_source(chart, plan.settings)
         local = Path(reference).is_absolute() or reference.startswith(".")
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(transforms=[server_defaults])
+        )
+        if kube_version is not None:
+            common: dict[str, Any] = {
+                "namespace": plan.namespace,
+                "values": values,
+                "kube_version": kube_version,
+            }
+            config: k8s.helm.v3.ChartOpts | k8s.helm.v3.LocalChartOpts = (
+                k8s.helm.v3.LocalChartOpts(path=reference, **common)
+                if local
+                else k8s.helm.v3.ChartOpts(
+                    chart=reference,
+                    version=version,
+                    fetch_opts=k8s.helm.v3.FetchOpts(repo=repository) if repository else None,
+                    **common,
+                )
+            )
+            config.resource_prefix = resource_name
+            return k8s.helm.v3.Chart(resource_name or release, config, opts=opts)
         return k8s.helm.v4.Chart(
-            f"{name}-{release}",
+            resource_name or f"{name}-{release}",
             name=release,
             namespace=plan.namespace,
             chart=reference,

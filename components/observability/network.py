@@ -5,7 +5,9 @@ datasources, Alloy to Loki and Tempo, Prometheus to Alertmanager, Loki's and
 Alertmanager's gossip). From outside, only the OTLP ports of Alloy and
 Grafana's port are open. Egress leaves the namespace for DNS, for the API
 server and object storage (TLS ports), and, for Prometheus alone, anywhere:
-it scrapes every namespace and every node.
+it scrapes every namespace and every node, and for Alertmanager alone,
+anywhere too: its receivers are wherever the URLs in its (secret) config
+point, on whatever port they name.
 """
 
 from __future__ import annotations
@@ -35,9 +37,19 @@ def _tcp(*ports: int) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": p} for p in ports]
 
 
-def stack_policies(endpoints: ObservabilityEndpoints, node_namespace: str) -> list[dict[str, Any]]:
-    """The stack namespace's policies (default deny first)."""
+API_SERVER_PORTS = (443, 6443)
+"""The API server's usual ports: 443 behind the `kubernetes` Service and on the managed
+clouds' endpoints, 6443 on self-managed ones."""
+
+
+def stack_policies(
+    endpoints: ObservabilityEndpoints, node_namespace: str, api_server_port: int | None = None
+) -> list[dict[str, Any]]:
+    """The stack namespace's policies (default deny first). `api_server_port`: the API
+    server's own port when it is another: a policy sees the endpoint's port, after the
+    `kubernetes` Service's DNAT, so the operator and kube-state-metrics need it."""
     namespace = endpoints.namespace
+    api_ports = sorted({*API_SERVER_PORTS, *([api_server_port] if api_server_port else [])})
     same_namespace: list[dict[str, Any]] = [{"podSelector": {}}]
     return [
         _policy(
@@ -53,9 +65,8 @@ def stack_policies(endpoints: ObservabilityEndpoints, node_namespace: str) -> li
                 "egress": [
                     {"to": same_namespace},
                     {"to": [DNS], "ports": [{"protocol": "UDP", "port": 53}, *_tcp(53)]},
-                    # API server (443 behind the kubernetes Service, 6443 on some endpoints)
-                    # and the object stores of the ha profile.
-                    {"ports": _tcp(443, 6443)},
+                    # The API server and the object stores of the ha profile (TLS).
+                    {"ports": _tcp(*api_ports)},
                 ],
             },
         ),
@@ -87,6 +98,15 @@ def stack_policies(endpoints: ObservabilityEndpoints, node_namespace: str) -> li
             namespace,
             {
                 "podSelector": {"matchLabels": {NAME_LABEL: "prometheus"}},
+                "policyTypes": ["Egress"],
+                "egress": [{}],
+            },
+        ),
+        _policy(
+            "alertmanager-notifies-receivers",
+            namespace,
+            {
+                "podSelector": {"matchLabels": {NAME_LABEL: "alertmanager"}},
                 "policyTypes": ["Egress"],
                 "egress": [{}],
             },

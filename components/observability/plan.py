@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from components.placement import Placement
+
 from .endpoints import OTLP_GRPC_PORT, ObservabilityEndpoints, Releases, endpoints_for
 from .settings import ObservabilitySettings, Profile
 
@@ -45,6 +47,11 @@ class Plan:
     object_storage: Loki and Tempo keep data in the target's bucket (ha profile).
     storage_pod_labels: labels the cloud's identity webhook needs on Loki/Tempo pods.
     releases: the charts' release names, from which every Service name derives.
+    placement: where the pods go whose images the cluster has.
+    stand_in_placement: where Grafana's, Loki's, Tempo's and Alloy's pods go (kwok's
+        simulated nodes on the local cluster, which has none of their images).
+    api_server_port: the API server's own port where it is not 443 or 6443.
+    host_mount_propagation: False where the nodes' root mount is private.
     """
 
     settings: ObservabilitySettings
@@ -53,6 +60,16 @@ class Plan:
     object_storage: bool
     storage_pod_labels: Mapping[str, str] = field(default_factory=dict)
     releases: Releases = field(default_factory=Releases)
+    placement: Placement = field(default_factory=Placement)
+    stand_in_placement: Placement = field(default_factory=Placement)
+    api_server_port: int | None = None
+    host_mount_propagation: bool = True
+
+    @property
+    def scrape_stand_ins(self) -> bool:
+        """False where Grafana, Loki, Tempo and Alloy are stand-ins (pods on simulated nodes
+        that run nothing): scraping them would only fire TargetDown."""
+        return self.stand_in_placement == Placement()
 
     @property
     def profile(self) -> Profile:

@@ -167,6 +167,8 @@ def alloy_values(plan: Plan) -> dict[str, Any]:
             "hostNetwork": False,
             "hostPID": False,
             "volumes": {"extra": [{"name": "storage", "emptyDir": {}}]},
+            # Alloy's module is not served: where the cluster has no image, a stand-in.
+            **plan.stand_in_placement.chart_values(),
             "podDisruptionBudget": {"enabled": n > 1, "minAvailable": 1}
             if n > 1
             else {"enabled": False},
@@ -188,7 +190,7 @@ def alloy_values(plan: Plan) -> dict[str, Any]:
             ],
         },
         "serviceMonitor": {
-            "enabled": True,
+            "enabled": plan.scrape_stand_ins,
             "additionalLabels": dict(plan.endpoints.monitor_labels),
         },
     }

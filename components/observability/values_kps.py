@@ -3,6 +3,9 @@
 Keys are those of chart 88.5.3 (Prometheus v3.14, operator v0.93). Choices
 that the chart would otherwise make for us:
 
+- The CRDs are a release of their own (`kps_crd_values`), applied and established
+  before the main one: the operator checks for its CRDs once, at start, and never
+  reconciles a Prometheus or Alertmanager whose CRD it did not find then.
 - helm.v4.Chart runs no Helm hooks, and the operator's admission webhook gets
   its certificate from hook jobs: the webhook is disabled, and so is the
   operator's own TLS listener, which mounts that same hook-made Secret.
@@ -88,6 +91,7 @@ def _prometheus(plan: Plan) -> dict[str, Any]:
         "securityContext": pod_security_context(1000, 2000),
         "podAntiAffinity": "hard" if plan.ha else "",
         "podAntiAffinityTopologyKey": "kubernetes.io/hostname",
+        **plan.placement.chart_values(),
     }
     if plan.ha:
         spec["topologySpreadConstraints"] = [_zone_spread("prometheus")]
@@ -121,6 +125,7 @@ def _alertmanager(plan: Plan) -> dict[str, Any]:
             "securityContext": pod_security_context(1000, 2000),
             "podAntiAffinity": "hard" if plan.ha else "",
             "podAntiAffinityTopologyKey": "kubernetes.io/hostname",
+            **plan.placement.chart_values(),
         },
     }
 
@@ -140,6 +145,8 @@ def _grafana(plan: Plan) -> dict[str, Any]:
         "securityContext": pod_security_context(472),
         "containerSecurityContext": container_security_context(),
         "initChownData": {"enabled": False},
+        # Grafana is AGPL: where the cluster has no image of it, its pod is a stand-in.
+        **plan.stand_in_placement.chart_values(),
         # A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
         "deploymentStrategy": {"type": "Recreate"},
         "persistence": {
@@ -167,6 +174,7 @@ def _grafana(plan: Plan) -> dict[str, Any]:
                 "alertmanager": {"enabled": False},
             },
         },
+        "serviceMonitor": {"enabled": plan.scrape_stand_ins},
         "grafana.ini": {
             "analytics": {"reporting_enabled": False, "check_for_updates": False},
             "auth.anonymous": {"enabled": False},
@@ -184,12 +192,19 @@ def _grafana(plan: Plan) -> dict[str, Any]:
     return values
 
 
+def _node_selection(plan: Plan) -> dict[str, Any]:
+    """node-exporter's nodeSelector and, when the target avoids some nodes, its affinity."""
+    values = plan.placement.chart_values(affinity=True)
+    del values["tolerations"]
+    return values
+
+
 def kps_values(plan: Plan) -> dict[str, Any]:
     """Chart values for kube-prometheus-stack on one target."""
     managed = plan.managed_control_plane
     values: dict[str, Any] = {
         "fullnameOverride": plan.releases.kps,
-        "crds": {"enabled": True},
+        "crds": {"enabled": False},  # applied first, by kps_crd_values' release
         "defaultRules": {
             "create": True,
             "rules": {
@@ -203,11 +218,15 @@ def kps_values(plan: Plan) -> dict[str, Any]:
             "tls": {"enabled": False},
             "resources": size("prometheus-operator", plan.profile),
             "prometheusConfigReloader": {"resources": size("config-reloader", plan.profile)},
+            **plan.placement.chart_values(),
         },
         "prometheus": _prometheus(plan),
         "alertmanager": _alertmanager(plan),
         "grafana": _grafana(plan),
-        "kube-state-metrics": {"resources": size("kube-state-metrics", plan.profile)},
+        "kube-state-metrics": {
+            "resources": size("kube-state-metrics", plan.profile),
+            **plan.placement.chart_values(),
+        },
         "nodeExporter": {"enabled": True},
         "prometheus-node-exporter": {
             "namespaceOverride": plan.node_exporter_namespace,
@@ -215,11 +234,44 @@ def kps_values(plan: Plan) -> dict[str, Any]:
             # Host namespaces and hostPath are what it needs; nothing more.
             "securityContext": pod_security_context(65534),
             "containerSecurityContext": container_security_context(),
+            # The chart tolerates every NoSchedule taint: keep its tolerations, add ours,
+            # and stay off the nodes the target sets apart.
+            "tolerations": [
+                {"effect": "NoSchedule", "operator": "Exists"},
+                *plan.placement.chart_values()["tolerations"],
+            ],
+            **_node_selection(plan),
+            # HostToContainer needs a shared or slave root mount on the node.
+            **(
+                {}
+                if plan.host_mount_propagation
+                else {"hostRootFsMount": {"enabled": True, "mountPropagation": ""}}
+            ),
         },
     }
     for component in HIDDEN_ON_MANAGED:
         values[component] = {"enabled": not managed}
     return values
+
+
+CRD_ONLY_SWITCHES = {
+    "defaultRules": {"create": False},
+    "windowsMonitoring": {"enabled": False},
+    "alertmanager": {"enabled": False},
+    "grafana": {"enabled": False},
+    "kubernetesServiceMonitors": {"enabled": False},
+    "kubeStateMetrics": {"enabled": False},
+    "nodeExporter": {"enabled": False},
+    "prometheusOperator": {"enabled": False},
+    "prometheus": {"enabled": False},
+    "thanosRuler": {"enabled": False},
+}
+"""Every switch of the chart's templates off: what is left is the `crds` subchart."""
+
+
+def kps_crd_values(plan: Plan) -> dict[str, Any]:
+    """The same chart rendering its CRDs alone (10 of them in 88.5.3, and nothing else)."""
+    return {"fullnameOverride": plan.releases.kps, "crds": {"enabled": True}, **CRD_ONLY_SWITCHES}
 
 
 def kps_workloads(values: dict[str, Any]) -> list[Workload]:

@@ -21,11 +21,17 @@ OBJECT_STORES = ("s3", "gcs", "azure")
 SCHEMA_FROM = "2024-04-01"
 
 
-def _cache(setting: tuple[int, str] | None) -> dict[str, Any]:
+def _cache(setting: tuple[int, str] | None, plan: Plan) -> dict[str, Any]:
     if setting is None:
         return {"enabled": False}
     memory, cpu = setting
-    return {"enabled": True, "allocatedMemory": memory, "allocatedCPU": cpu, "replicas": 1}
+    return {
+        "enabled": True,
+        "allocatedMemory": memory,
+        "allocatedCPU": cpu,
+        "replicas": 1,
+        **plan.stand_in_placement.chart_values(),
+    }
 
 
 def loki_values(
@@ -95,6 +101,8 @@ def loki_base_values(
             "resources": size("loki", plan.profile),
             "persistence": persistence,
             "podLabels": dict(plan.storage_pod_labels),
+            # Loki is AGPL: where the cluster has no image of it, its pod is a stand-in.
+            **plan.stand_in_placement.chart_values(),
         },
         "serviceAccount": {
             "create": True,
@@ -109,11 +117,14 @@ def loki_base_values(
         "lokiCanary": {"enabled": False},
         "test": {"enabled": False},
         "sidecar": {"rules": {"enabled": False}},
-        "chunksCache": _cache(caches["chunksCache"]),
-        "resultsCache": _cache(caches["resultsCache"]),
+        "chunksCache": _cache(caches["chunksCache"], plan),
+        "resultsCache": _cache(caches["resultsCache"], plan),
         "memcachedExporter": {"resources": size("memcached-exporter", plan.profile)},
         "monitoring": {
-            "serviceMonitor": {"enabled": True, "labels": dict(plan.endpoints.monitor_labels)}
+            "serviceMonitor": {
+                "enabled": plan.scrape_stand_ins,
+                "labels": dict(plan.endpoints.monitor_labels),
+            }
         },
     }
 

@@ -92,6 +92,8 @@ def tempo_base_values(
             },
         },
         "securityContext": pod_security_context(10001),
+        # Tempo is AGPL: where the cluster has no image of it, its pod is a stand-in.
+        **plan.stand_in_placement.chart_values(),
         "serviceAccount": {
             "create": True,
             "name": plan.releases.tempo,  # the name the targets' storage identities trust
@@ -100,7 +102,7 @@ def tempo_base_values(
         "persistence": persistence,
         "podLabels": dict(plan.storage_pod_labels),
         "serviceMonitor": {
-            "enabled": True,
+            "enabled": plan.scrape_stand_ins,
             "additionalLabels": dict(plan.endpoints.monitor_labels),
         },
     }

@@ -87,7 +87,8 @@ class ClusterTarget:
     region: str
     registry: RegistryEndpoint
     managed_control_plane: bool
-    """True where the cloud hides the scheduler, controller-manager and etcd metrics."""
+    """True where the scheduler, controller-manager and etcd are not pods the observability
+    stack can scrape: a managed cloud control plane, or the local cluster's host processes."""
     storage: ObjectStorage | None = None
     workload_identity: WorkloadIdentity | None = None
     service_account_pod_labels: Mapping[str, str] = field(default_factory=dict)
@@ -97,3 +98,16 @@ class ClusterTarget:
     placement: Placement = field(default_factory=Placement)
     """Where gantry's own workloads are scheduled (default anywhere): the local target with
     `nodes: simulated` places them on kwok's nodes."""
+    stand_in_placement: Placement = field(default_factory=Placement)
+    """Where pods go whose images this cluster cannot pull, to run as stand-ins (default:
+    like any other pod). The local cluster has no Grafana, Loki, Tempo or Alloy image
+    (AGPL, or not served): their pods run on kwok's simulated nodes."""
+    api_server_port: int | None = None
+    """The API server's own port where it is not 443 or 6443 (the local control plane's
+    GANTRY_CLUSTER_PORT): NetworkPolicies see it, after the `kubernetes` Service's DNAT."""
+    host_mount_propagation: bool = True
+    """False where the nodes' root mount is private (the local cluster's real node on a
+    container host): a hostPath of / cannot then propagate mounts into a container."""
+    kube_version: str | None = None
+    """The Kubernetes version charts are rendered for when there is no cluster to ask
+    (render mode); None: the cluster's own."""

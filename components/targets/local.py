@@ -12,9 +12,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from components.placement import Placement
 from localcluster.render import SIMULATED_LABEL, SIMULATED_TAINT
@@ -40,6 +42,35 @@ SIMULATED_PLACEMENT = Placement(
 )
 """kwok's nodes: labelled and tainted by scripts/local-cluster.sh, so only pods placed here on
 purpose land there."""
+
+REAL_PLACEMENT = Placement(avoided_labels=dict([SIMULATED_LABEL]))
+"""The real nodes: any node but kwok's. Pods that tolerate every taint (node-exporter's
+DaemonSet) would otherwise get stand-ins on kwok's nodes, with addresses nothing answers."""
+
+VERSIONS_ENV = Path(__file__).resolve().parents[2] / "toolchain" / "versions.env"
+
+
+def local_kubernetes_version(versions_env: Path = VERSIONS_ENV) -> str:
+    """The local control plane's version, pinned in toolchain/versions.env: charts are
+    rendered for it in render mode, where no cluster answers (Helm would assume v1.20)."""
+    for line in versions_env.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "KUBERNETES_VERSION" and value.strip():
+            return value.strip()
+    msg = f"{versions_env}: no KUBERNETES_VERSION"
+    raise ValueError(msg)
+
+
+def server_port(kubeconfig: str, context: str | None = None) -> int | None:
+    """The API server's port in a kubeconfig (its current or named context); None when it
+    names none, or the usual 443."""
+    document = yaml.safe_load(kubeconfig) or {}
+    wanted = context or document.get("current-context")
+    contexts = {c["name"]: c["context"] for c in document.get("contexts") or []}
+    clusters = {c["name"]: c["cluster"] for c in document.get("clusters") or []}
+    cluster = clusters.get(contexts.get(wanted, {}).get("cluster", ""), {})
+    port = urlsplit(cluster.get("server", "")).port
+    return port if port not in (None, 443) else None
 
 
 def kubeconfig_path(config: LocalSettings, env: Mapping[str, str] | None = None) -> Path:
@@ -93,6 +124,7 @@ class LocalCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             cluster_name = "rendered"
+            api_port = None
         else:
             path = kubeconfig_path(cfg, args.env)
             kubeconfig = pulumi.Output.secret(path.read_text(encoding="utf-8"))
@@ -105,6 +137,8 @@ class LocalCluster(pulumi.ComponentResource):
             cluster_name = cfg.kubeconfig_context or (
                 "current-context" if cfg.kubeconfig else "gantry-local"
             )
+            api_port = server_port(path.read_text(encoding="utf-8"), cfg.kubeconfig_context)
+        own_node = mode == "cluster" and not cfg.kubeconfig and cfg.nodes == "real"
         registry = RegistryEndpoint(
             repository=f"{cfg.registry}/{args.context.service}",
             server=cfg.registry,
@@ -117,9 +151,16 @@ class LocalCluster(pulumi.ComponentResource):
             cluster_name=cluster_name,
             region="local",
             registry=registry,
-            managed_control_plane=False,
+            # The local control plane runs as host processes, not as pods the observability
+            # stack's Services can select: nothing to scrape, as on a managed cloud.
+            managed_control_plane=mode == "cluster" and not cfg.kubeconfig,
             render_dir=cfg.render_dir if mode == "render" else None,
-            placement=SIMULATED_PLACEMENT if cfg.nodes == "simulated" else Placement(),
+            placement=SIMULATED_PLACEMENT if cfg.nodes == "simulated" else REAL_PLACEMENT,
+            stand_in_placement=SIMULATED_PLACEMENT,
+            kube_version=local_kubernetes_version() if mode == "render" else None,
+            api_server_port=api_port,
+            # This machine kind's root mount is private (docs/toolchain.md).
+            host_mount_propagation=not own_node,
         )
         self.register_outputs(
             {

@@ -4,7 +4,7 @@ No `from __future__ import annotations`: the SDK's schema inference reads live a
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Required, TypedDict
 
@@ -13,6 +13,7 @@ import pulumi
 from components.observability.component import DEFAULT_NODES
 from components.observability.component import ObservabilityStack as ProgramStack
 from components.observability.component import ObservabilityStackArgs as ProgramStackArgs
+from components.placement import Placement
 from components.targets.base import ObjectStorage
 from gantry.config.base import DnsLabel
 from gantry.config.observability import ObservabilityConfig
@@ -166,6 +167,11 @@ class PackageCluster:
     managed_control_plane: bool
     provider: pulumi.ProviderResource | None = None
     storage: ObjectStorage | None = None
+    placement: Placement = field(default_factory=Placement)
+    stand_in_placement: Placement = field(default_factory=Placement)
+    api_server_port: int | None = None
+    host_mount_propagation: bool = True
+    kube_version: str | None = None
 
 
 def _secret(secrets: pulumi.Input[Mapping[str, str]], key: str) -> pulumi.Output[str]:

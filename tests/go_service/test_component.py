@@ -44,7 +44,13 @@ def _target(
     )
 
 
-def _deploy(stack: str, image: pulumi.Input[str] | None = None, **target: Any) -> Recording:
+def _deploy(
+    stack: str,
+    image: pulumi.Input[str] | None = None,
+    *,
+    with_observability: bool = True,
+    **target: Any,
+) -> Recording:
     config = load_stack(stack)
 
     def program() -> None:
@@ -54,7 +60,7 @@ def _deploy(stack: str, image: pulumi.Input[str] | None = None, **target: Any) -
             _target(provider, **target),
             image=image or IMAGE,
             environment=stack,
-            observability=planned_endpoints(config),
+            observability=planned_endpoints(config) if with_observability else None,
         )
         GoService("hello", args, pulumi.ResourceOptions(provider=provider))
 
@@ -193,8 +199,12 @@ def test_workload_identity_annotations_and_pod_labels_from_the_target() -> None:
     )
 
 
-def test_local_stack_has_no_monitoring_objects() -> None:
-    rec = _deploy("local")
+def test_local_stack_is_monitored_like_the_others() -> None:
+    assert _deploy("local").of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+
+
+def test_without_an_observability_stack_there_are_no_monitoring_objects() -> None:
+    rec = _deploy("local", with_observability=False)
     assert not rec.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
     assert not rec.of_type("kubernetes:networking.k8s.io/v1:Ingress")
     names = sorted(

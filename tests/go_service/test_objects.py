@@ -135,10 +135,11 @@ def test_prod_renders_every_object_in_apply_order() -> None:
     ]
 
 
-def test_dev_has_no_ingress_and_local_no_monitoring() -> None:
+def test_dev_has_no_ingress_and_no_stack_means_no_monitoring() -> None:
     assert "Ingress" not in _kinds(stack_spec("dev"))
     assert "ServiceMonitor" in _kinds(stack_spec("dev"))
-    assert "ServiceMonitor" not in _kinds(stack_spec("local"))
+    assert "ServiceMonitor" in _kinds(stack_spec("local"))
+    assert "ServiceMonitor" not in _kinds(stack_spec("local", observability=None))
 
 
 @pytest.mark.parametrize("stack", ["local", "dev", "prod"])

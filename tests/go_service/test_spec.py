@@ -60,10 +60,9 @@ def test_dev_and_prod_sizing_come_from_the_profiles() -> None:
     assert prod.service.ingress.enabled and not dev.service.ingress.enabled
 
 
-def test_local_stack_runs_without_the_observability_stack() -> None:
-    local = stack_spec("local")
-    assert local.observability is None
-    assert stack_spec("dev").observability is not None
+def test_every_committed_stack_runs_the_observability_stack() -> None:
+    for stack in ("local", "dev", "prod"):
+        assert stack_spec(stack).observability is not None, stack
 
 
 def test_otlp_endpoint_follows_the_observability_namespace() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.observability.plan import Plan
+from components.placement import Placement
 from gantry.config.observability import ObservabilityConfig
 from gantry.config_adapter import observability_settings
 
@@ -25,6 +26,8 @@ def make_plan() -> PlanFactory:
         object_storage: bool | None = None,
         cluster: str = "aws-dev",
         pod_labels: dict[str, str] | None = None,
+        placement: Placement | None = None,
+        stand_in_placement: Placement | None = None,
         **config: Any,
     ) -> Plan:
         cfg = ObservabilityConfig.model_validate({"profile": profile, **config})
@@ -34,6 +37,8 @@ def make_plan() -> PlanFactory:
             managed_control_plane=managed,
             object_storage=profile == "ha" if object_storage is None else object_storage,
             storage_pod_labels=pod_labels or {},
+            placement=placement or Placement(),
+            stand_in_placement=stand_in_placement or Placement(),
         )
 
     return make

@@ -138,7 +138,7 @@ def test_children_are_parented_and_use_the_targets_provider() -> None:
     rec = _run("small")
     component = rec.one(COMPONENT, "obs")
     charts = {r.name: r for r in rec.of_type(CHART)}
-    assert set(charts) == {"obs-kps", "obs-loki", "obs-tempo", "obs-alloy"}
+    assert set(charts) == {"obs-kps-crds", "obs-kps", "obs-loki", "obs-tempo", "obs-alloy"}
     children = rec.children_of(component)
     assert {r.name for r in children} >= {
         "obs-ns",
@@ -153,6 +153,18 @@ def test_children_are_parented_and_use_the_targets_provider() -> None:
         assert child.name.startswith("obs-")
         if child.type.startswith("kubernetes:"):
             assert child.provider is not None and "aws-dev-k8s" in child.provider, child.name
+
+
+def test_the_crds_are_a_release_of_their_own_applied_before_the_operators() -> None:
+    rec = _run("small")
+    crds, kps = rec.one(CHART, "obs-kps-crds"), rec.one(CHART, "obs-kps")
+    assert crds.inputs["chart"] == kps.inputs["chart"] == "kube-prometheus-stack"
+    assert crds.inputs["version"] == kps.inputs["version"]
+    assert crds.inputs["values"]["crds"] == {"enabled": True}
+    assert crds.inputs["values"]["prometheusOperator"] == {"enabled": False}
+    assert kps.inputs["values"]["crds"] == {"enabled": False}
+    # The operator looks for its CRDs once, at start: they must exist by then.
+    assert crds.urn in kps.dependencies
 
 
 def test_charts_are_pinned_releases_in_the_namespace() -> None:

@@ -11,17 +11,18 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.placement import Placement
 from components.targets.base import ClusterTarget
 from components.targets.context import TargetContext
 from components.targets.existing import ExistingCluster, ExistingClusterArgs
 from components.targets.factory import build_targets
 from components.targets.local import (
+    REAL_PLACEMENT,
     SIMULATED_PLACEMENT,
     LocalCluster,
     LocalClusterArgs,
     kubeconfig_path,
     local_control_plane_kubeconfig,
+    local_kubernetes_version,
 )
 from components.targets.settings import LocalSettings
 from gantry import pulumi_internals as sdk
@@ -234,6 +235,28 @@ def test_the_local_target_places_pods_on_the_real_node_unless_told_simulated(
     env = {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")}
     _, (real,) = _local(LocalSettings(name="local", mode="render"), env)
     _, (simulated,) = _local(LocalSettings(name="local", mode="render", nodes="simulated"), env)
-    assert real.placement == Placement()
+    assert real.placement == REAL_PLACEMENT
+    assert real.placement.node_selector == {}, "any real node, as kube-scheduler decides"
+    assert real.placement.avoided_labels == {"type": "kwok"}
     assert simulated.placement == SIMULATED_PLACEMENT
     assert simulated.placement.node_selector == {"type": "kwok"}
+    # Pods of images the cluster does not have go to kwok's nodes in both modes.
+    assert real.stand_in_placement == simulated.stand_in_placement == SIMULATED_PLACEMENT
+
+
+def test_render_mode_renders_charts_for_the_pinned_local_version(tmp_path: Path) -> None:
+    env = {"GANTRY_CLUSTER_DIR": str(tmp_path / "none")}
+    _, (rendered,) = _local(LocalSettings(name="local", mode="render"), env)
+    versions = (REPO / "toolchain" / "versions.env").read_text()
+    assert f"KUBERNETES_VERSION={rendered.kube_version}\n" in versions
+    assert rendered.kube_version is not None
+    assert rendered.kube_version.startswith("v1.")
+
+
+def test_the_version_is_read_from_the_pin_and_its_absence_is_an_error(tmp_path: Path) -> None:
+    pins = tmp_path / "versions.env"
+    pins.write_text("# comment\nETCD_VERSION=v3.7.0\nKUBERNETES_VERSION=v1.99.1\n")
+    assert local_kubernetes_version(pins) == "v1.99.1"
+    pins.write_text("ETCD_VERSION=v3.7.0\n")
+    with pytest.raises(ValueError, match="no KUBERNETES_VERSION"):
+        local_kubernetes_version(pins)
