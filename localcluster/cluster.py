@@ -223,4 +223,20 @@ def reach(s: ClusterSettings) -> list[str]:
             f"  or: kubectl --kubeconfig {s.admin_kubeconfig} -n {meta['namespace']}"
             f" port-forward svc/{meta['name']} {port}:{port}",
         ]
+    # The observability stack's APIs (their web UIs are not built here: docs/observability.md).
+    apps = ",".join(STACK_APIS)
+    for svc in Api(s).get(f"/api/v1/services?labelSelector=app+in+%28{apps}%29")["items"]:
+        ip, port = svc["spec"].get("clusterIP"), svc["spec"]["ports"][0]["port"]
+        if ip and ip != "None":
+            name = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
+            lines.append(
+                f"{name}: curl http://{ip}:{port}{STACK_APIS[svc['metadata']['labels']['app']]}"
+            )
     return lines
+
+
+STACK_APIS = {
+    "kube-prometheus-stack-prometheus": "/api/v1/targets",
+    "kube-prometheus-stack-alertmanager": "/api/v2/alerts",
+}
+"""kube-prometheus-stack's Services (by their `app` label) and an API path worth a first look."""

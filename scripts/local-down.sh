@@ -15,7 +15,9 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 cd "$ROOT"
 step "destroy (stack $STACK)"
 if [[ -x "$PY" ]]; then
-	"$PY" -m gantry.driver destroy --stack "$STACK" || status=$?
+	config_args=()
+	[[ -n "${GANTRY_CONFIG_FILE:-}" ]] && config_args=(--config-file "$GANTRY_CONFIG_FILE")
+	"$PY" -m gantry.driver destroy --stack "$STACK" "${config_args[@]}" || status=$?
 else
 	echo "[local-down] no .venv: nothing was deployed by make up" >&2
 fi

@@ -4,7 +4,8 @@
 # `up` through the Automation API driver with the stack's policy pack
 # enforced. Safe to run again.
 #
-# Environment: GANTRY_STACK (default local); see scripts/bootstrap.sh,
+# Environment: GANTRY_STACK (default local), GANTRY_CONFIG_FILE (a stack config
+# file instead of Pulumi.<stack>.yaml, e.g. a copy with other settings); see scripts/bootstrap.sh,
 # scripts/local-registry.sh and scripts/local-cluster.sh for theirs.
 set -euo pipefail
 
@@ -22,11 +23,14 @@ die() {
 [[ -x "$PY" ]] || die "no .venv: run make venv"
 [[ -f "$ROOT/Pulumi.$STACK.yaml" ]] || die "Pulumi.$STACK.yaml is missing in $ROOT"
 cd "$ROOT"
-services="$("$PY" -m gantry.driver services --stack "$STACK")"
+config_args=()
+[[ -n "${GANTRY_CONFIG_FILE:-}" ]] && config_args=(--config-file "$GANTRY_CONFIG_FILE")
+services="$("$PY" -m gantry.driver services --stack "$STACK" "${config_args[@]}")"
 
 step "toolchain"
 groups=(engine plugins image)
 [[ " $services " == *" cluster "* ]] && groups+=(cluster)
+[[ " $services " == *" chart-images "* ]] && groups+=(observability)
 "$ROOT/scripts/bootstrap.sh" "${groups[@]}"
 
 if [[ " $services " == *" registry "* ]]; then
@@ -47,9 +51,13 @@ if [[ " $services " == *" cluster "* ]]; then
 	fi
 	"$ROOT/scripts/local-cluster.sh" start
 fi
+if [[ " $services " == *" chart-images "* ]]; then
+	step "observability images: the chart's own names, resolved to the local registry"
+	"$ROOT/scripts/local-cluster.sh" chart-images >&2
+fi
 
 step "up (stack $STACK, policy pack enforced)"
-"$PY" -m gantry.driver up --stack "$STACK"
+"$PY" -m gantry.driver up --stack "$STACK" "${config_args[@]}"
 printf '\nstack %s up in %ss (state: .pulumi/, kubeconfig: %s)\n' "$STACK" "$((SECONDS - start))" \
 	"$("$ROOT/scripts/local-cluster.sh" kubeconfig)" >&2
 if [[ " $services " == *" node "* ]]; then

@@ -79,7 +79,12 @@ def test_only_the_local_stack_gets_the_built_in_passphrase(tmp_path: Path) -> No
 
 
 def test_local_services_come_from_the_stack_config(tmp_path: Path) -> None:
-    assert local_services(load_config(REPO, "local")) == ["cluster", "node", "registry"]
+    assert local_services(load_config(REPO, "local")) == [
+        "chart-images",
+        "cluster",
+        "node",
+        "registry",
+    ]
     assert local_services(load_config(REPO, "dev")) == []
     kind = tmp_path / "Pulumi.kind.yaml"
     kind.write_text(
@@ -115,7 +120,7 @@ def test_bad_config_stops_before_the_engine_with_every_problem(
 
 def test_services_prints_what_the_stack_needs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["services", "--stack", "local"]) == Exit.OK
-    assert capsys.readouterr().out == "cluster node registry\n"
+    assert capsys.readouterr().out == "chart-images cluster node registry\n"
 
 
 def _pre(op: OpType, urn: str = URN, diffs: list[str] | None = None) -> EngineEvent:

@@ -192,6 +192,22 @@ def _grafana(plan: Plan) -> dict[str, Any]:
     return values
 
 
+DEPENDS_ON = "config.kubernetes.io/depends-on"
+"""The annotation helm.v4.Chart (and yaml.v2) reads for ordering within a release."""
+
+
+def _operator_rbac(plan: Plan) -> str:
+    """The operator's ServiceAccount, ClusterRole and binding, as depends-on references."""
+    name = f"{plan.releases.kps}-operator"
+    return ",".join(
+        (
+            f"/namespaces/{plan.namespace}/ServiceAccount/{name}",
+            f"rbac.authorization.k8s.io/ClusterRole/{name}",
+            f"rbac.authorization.k8s.io/ClusterRoleBinding/{name}",
+        )
+    )
+
+
 def _node_selection(plan: Plan) -> dict[str, Any]:
     """node-exporter's nodeSelector and, when the target avoids some nodes, its affinity."""
     values = plan.placement.chart_values(affinity=True)
@@ -218,6 +234,10 @@ def kps_values(plan: Plan) -> dict[str, Any]:
             "tls": {"enabled": False},
             "resources": size("prometheus-operator", plan.profile),
             "prometheusConfigReloader": {"resources": size("config-reloader", plan.profile)},
+            # The operator checks its permissions once, at start, and never manages what it
+            # was not allowed to then: its Deployment waits for its RBAC (helm.v4.Chart
+            # applies in parallel what Helm would apply in kind order).
+            "annotations": {DEPENDS_ON: _operator_rbac(plan)},
             **plan.placement.chart_values(),
         },
         "prometheus": _prometheus(plan),

@@ -18,13 +18,13 @@ from .targets import LocalTarget, TargetConfig
 Profile = Literal["local", "dev", "prod"]
 
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
-    # Laptop/CI: one replica. Observability is opt-in (it needs the charts from a
-    # repository or a complete mirror); the local control plane's simulated nodes
-    # have no volume provisioner, so every volume is an emptyDir.
+    # Laptop/CI: one replica, the whole observability stack (its charts come from the
+    # upstream repositories or GANTRY_CHART_MIRROR). The local cluster has no volume
+    # provisioner, so every volume is an emptyDir.
     "local": {
         "image": {"builder": "ko"},
         "service": {"replicas": {"min": 1, "max": 2}},
-        "observability": {"enabled": False, "profile": "small", "storage": {"persistent": False}},
+        "observability": {"enabled": True, "profile": "small", "storage": {"persistent": False}},
     },
     # Small and cheap: the whole observability stack within 2 vCPU / 4 GiB of requests.
     "dev": {

@@ -66,7 +66,8 @@ def load_config(repo: Path, stack: str, config_file: Path | None = None) -> Stac
 
 def local_services(config: StackConfig) -> list[str]:
     """What must run on this machine before `up`: the loopback registry, the control plane,
-    and its real node when a local target runs its pods there."""
+    its real node when a local target runs its pods there, and the observability stack's
+    images on that node's registry when the stack has one."""
     services: set[str] = set()
     for target in config.targets:
         if isinstance(target, LocalTarget):
@@ -75,6 +76,8 @@ def local_services(config: StackConfig) -> list[str]:
                 services.add("cluster")
                 if target.nodes == "real":
                     services.add("node")
+                    if config.observability.enabled:
+                        services.add("chart-images")
     return sorted(services)
 
 

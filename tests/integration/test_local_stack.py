@@ -1,13 +1,18 @@
 """The local stack end to end: the real engine, a real API server, the pack enforced.
 
 One `make up` (scripts/local-up.sh: toolchain, registry, control plane on
-127.0.0.1, base image, then `up` through the Automation API driver) from an
-empty file backend and a fresh cluster, with the observability charts from
-the chart mirror. Then: the API server's view of what was applied, the
-idempotence checks (preview, refresh), no plaintext secret anywhere, a
-config change that touches only what it should, and `destroy`. The cluster
-and the backend are throwaway; the fixture stops and deletes them even when
-a test fails. Tests run in file order and later ones build on earlier ones.
+127.0.0.1 with its real node, base image, the observability images, then `up`
+through the Automation API driver) from an empty file backend and a fresh
+cluster, with the four observability charts from the chart mirror. Then: the
+API server's view of what was applied, the idempotence checks (preview,
+refresh), no plaintext secret anywhere, config changes that touch only what
+they should, the signal path live (the operator's Prometheus and Alertmanager
+on the real node, the service's targets up through gantry's ServiceMonitor
+and network policies, every generated rule group loaded, an SLO burn alert
+fired and delivered to a webhook receiver set in gantry's config, an
+exemplar with a trace id), and `destroy`. The cluster and the backend are
+throwaway; the fixture stops and deletes them even when a test fails. Tests
+run in file order and later ones build on earlier ones.
 """
 
 from __future__ import annotations
@@ -28,17 +33,21 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from gantry.driver.toolchain import LOCAL_PASSPHRASE
+from localcluster.settings import REAL_NODE, ClusterSettings
 from scripts.verify_image import Crane, verify
 
 from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, run, throwaway_stack_env
+from .signals import WebhookReceiver, get_json, poll, steady_requests, webhook_receiver
 
 # One real node per machine: `make test-integration` runs the real_node modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.real_node]
 
 SERVICE_NAMESPACE = "hello"
-# The local stack's namespaces. Observability stays off there: the chart mirror
-# this machine has lacks kube-prometheus-stack's subcharts (docs/toolchain.md).
-GANTRY_NAMESPACES = ("hello",)
+OBSERVABILITY_NAMESPACE = "observability"
+# The local stack's namespaces: the service's, the observability stack's, node-exporter's.
+GANTRY_NAMESPACES = ("hello", OBSERVABILITY_NAMESPACE, "observability-node")
+REPLICAS = {"min": 2, "max": 3}
+WEBHOOK_SECRET_KEY = "alertWebhook"
 PRIVILEGED_POD = {
     "apiVersion": "v1",
     "kind": "Pod",
@@ -133,8 +142,17 @@ def deployed(
             )
 
 
+@pytest.fixture(scope="module")
+def receiver(deployed: Deployed) -> Iterator[WebhookReceiver]:
+    """Alertmanager's webhook receiver, on the node's address (its pod reaches it there)."""
+    node_ip = ClusterSettings.from_env(deployed.env, ROOT).node_ip
+    with webhook_receiver(node_ip) as hook:
+        yield hook
+
+
 def _workloads(api: client.ApiClient) -> list[tuple[str, str, int, int]]:
-    """(kind, namespace/name, desired, ready) of every gantry Deployment, StatefulSet, DaemonSet."""
+    """(kind, namespace/name, desired, ready) of every Deployment, StatefulSet and DaemonSet
+    gantry applied (the operator's StatefulSets are awaited by their own test)."""
     apps = client.AppsV1Api(api)
     found: list[tuple[str, str, int, int]] = []
     scaled = (
@@ -144,6 +162,8 @@ def _workloads(api: client.ApiClient) -> list[tuple[str, str, int, int]]:
     for namespace in GANTRY_NAMESPACES:
         for kind, list_namespaced in scaled:
             for w in list_namespaced(namespace).items:
+                if w.metadata.owner_references:
+                    continue
                 name = f"{namespace}/{w.metadata.name}"
                 found.append((kind, name, w.spec.replicas or 0, w.status.ready_replicas or 0))
         for ds in apps.list_namespaced_daemon_set(namespace).items:
@@ -229,7 +249,7 @@ def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
     deployed: Deployed,
 ) -> None:
     stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
-    stack_file["config"]["gantry:service"] = {"replicas": {"min": 2, "max": 3}}
+    stack_file["config"]["gantry:service"] = {"replicas": REPLICAS}
     changed_file = deployed.tmp / "Pulumi.local.yaml"
     changed_file.write_text(yaml.safe_dump(stack_file))
     code, result, output = deployed.driver(
@@ -252,6 +272,189 @@ def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
         "hello", SERVICE_NAMESPACE
     )
     assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (2, 3)
+
+
+def _changed_kinds(result: dict[str, Any]) -> set[str]:
+    return {
+        urn.rsplit("::", 2)[-2].rpartition("$")[2]
+        for _, urn in result["changed"]
+        if "::pulumi:providers:pulumi-python::" not in urn
+    }
+
+
+def test_adding_a_webhook_receiver_changes_only_alertmanagers_config_secret(
+    deployed: Deployed, receiver: WebhookReceiver
+) -> None:
+    stack_file = yaml.safe_load((deployed.tmp / "Pulumi.local.yaml").read_text())
+    stack_file["config"]["gantry:observability"] = {
+        "receivers": [{"name": "test-hook", "type": "webhook", "secret": WEBHOOK_SECRET_KEY}]
+    }
+    with_receiver = deployed.tmp / "Pulumi.local.receiver.yaml"
+    with_receiver.write_text(yaml.safe_dump(stack_file))
+    deployed.pulumi(
+        "config", "set", "--secret", f"gantry:{WEBHOOK_SECRET_KEY}", receiver.url,
+        "--config-file", str(with_receiver),
+    )  # fmt: skip
+    assert receiver.url not in with_receiver.read_text(), "the receiver URL is stored encrypted"
+    code, result, output = deployed.driver(
+        "up", "--stack", "local", "--config-file", str(with_receiver)
+    )
+    assert code == 0, output[-6000:]
+    assert _changed_kinds(result) == {"kubernetes:core/v1:Secret"}, result["changed"]
+    assert receiver.url not in output, "the receiver URL appears in the log of up"
+
+
+def _api_address(deployed: Deployed, name: str) -> tuple[str, int]:
+    svc = client.CoreV1Api(deployed.api).read_namespaced_service(name, OBSERVABILITY_NAMESPACE)
+    return svc.spec.cluster_ip, svc.spec.ports[0].port
+
+
+def test_the_operator_runs_prometheus_and_alertmanager_on_the_real_node(
+    deployed: Deployed,
+) -> None:
+    apps = client.AppsV1Api(deployed.api)
+    core = client.CoreV1Api(deployed.api)
+    for name, image in (
+        ("prometheus-kps-prometheus", "quay.io/prometheus/prometheus:v3.14.0-distroless"),
+        ("alertmanager-kps-alertmanager", "quay.io/prometheus/alertmanager:v0.34.0"),
+    ):
+        poll(
+            f"StatefulSet {name} ready",
+            lambda name=name: (
+                True
+                if (
+                    apps.read_namespaced_stateful_set(
+                        name, OBSERVABILITY_NAMESPACE
+                    ).status.ready_replicas
+                    or 0
+                )
+                >= 1
+                else None
+            ),
+            timeout=300,
+        )
+        pods = core.list_namespaced_pod(
+            OBSERVABILITY_NAMESPACE, label_selector=f"statefulset.kubernetes.io/pod-name={name}-0"
+        ).items
+        assert [p.spec.node_name for p in pods] == [REAL_NODE], name
+        images = {c.image for c in pods[0].spec.containers}
+        assert image in images, images
+        # Pulled through containerd's hosts mapping from the loopback registry.
+        assert all("@sha256:" in c.image_id for c in pods[0].status.container_statuses)
+    simulated = {
+        p.metadata.labels.get("app.kubernetes.io/name"): p.spec.node_name
+        for p in core.list_namespaced_pod(OBSERVABILITY_NAMESPACE).items
+        if p.spec.node_name != REAL_NODE
+    }
+    assert set(simulated) == {"grafana", "loki", "tempo", "alloy"}, simulated
+
+
+def test_prometheus_scrapes_the_service_pods_through_gantrys_service_monitor(
+    deployed: Deployed,
+) -> None:
+    prometheus = _api_address(deployed, "kps-prometheus")
+    pods = (
+        client.CoreV1Api(deployed.api)
+        .list_namespaced_pod(SERVICE_NAMESPACE, label_selector="app.kubernetes.io/name=hello")
+        .items
+    )
+    ips = {p.status.pod_ip for p in pods if p.status.pod_ip}
+
+    def healthy() -> list[dict[str, Any]] | None:
+        active = get_json(prometheus, "/api/v1/targets", {"state": "active"})["data"]
+        ours = [
+            t for t in active["activeTargets"]
+            if t["scrapePool"].startswith(f"serviceMonitor/{SERVICE_NAMESPACE}/hello/")
+        ]  # fmt: skip
+        up = [t for t in ours if t["health"] == "up"]
+        return ours if ours and len(up) == len(ours) == len(ips) else None
+
+    targets = poll("the service's targets up", healthy, timeout=240)
+    assert {t["labels"]["pod"] for t in targets} == {p.metadata.name for p in pods}
+    assert {t["discoveredLabels"]["__address__"].rsplit(":", 1)[0] for t in targets} == ips
+
+
+def _gantry_rule_groups(deployed: Deployed) -> set[str]:
+    """Every group of the PrometheusRules gantry applied (not the chart's own)."""
+    rules = client.CustomObjectsApi(deployed.api).list_cluster_custom_object(
+        "monitoring.coreos.com", "v1", "prometheusrules"
+    )["items"]
+    return {
+        group["name"]
+        for rule in rules
+        if not rule["metadata"]["name"].startswith("kps-")
+        for group in rule["spec"]["groups"]
+    }
+
+
+def test_every_generated_rule_group_is_loaded_without_an_evaluation_error(
+    deployed: Deployed,
+) -> None:
+    prometheus = _api_address(deployed, "kps-prometheus")
+    expected = _gantry_rule_groups(deployed)
+    assert {"slo-hello-availability", "slo-hello-latency"} <= expected, expected
+
+    def loaded() -> dict[str, Any] | None:
+        groups = get_json(prometheus, "/api/v1/rules")["data"]["groups"]
+        found = {g["name"]: g for g in groups if g["name"] in expected}
+        evaluated = all(g["lastEvaluation"] > "2000" for g in found.values())
+        return found if set(found) == expected and evaluated else None
+
+    found = poll("every generated rule group loaded and evaluated", loaded, timeout=240)
+    broken = [
+        (name, rule.get("name") or rule.get("alert"), rule.get("lastError"))
+        for name, group in found.items()
+        for rule in group["rules"]
+        if rule["health"] != "ok" or rule.get("lastError")
+    ]
+    assert broken == []
+
+
+def test_a_burning_slo_fires_and_alertmanager_delivers_it_to_the_webhook(
+    deployed: Deployed, receiver: WebhookReceiver
+) -> None:
+    svc = client.CoreV1Api(deployed.api).read_namespaced_service("hello", SERVICE_NAMESPACE)
+    service = (svc.spec.cluster_ip, svc.spec.ports[0].port)
+
+    def burn_alert() -> dict[str, Any] | None:
+        return next(
+            (
+                a for a in receiver.alerts()
+                if a["labels"].get("alertname") == "ErrorBudgetBurnFast"
+                and a["labels"].get("slo") == "availability"
+                and a["status"] == "firing"
+            ),
+            None,
+        )  # fmt: skip
+
+    # Every request fails: burn rate 100x over the 5m and 1h windows, past the 14.4x page.
+    with steady_requests(service, "/api/v1/work?failure_rate=1", per_second=5) as statuses:
+        alert = poll("ErrorBudgetBurnFast delivered to the webhook", burn_alert, timeout=480)
+    assert statuses.count(500) > 0, statuses[:20]
+    assert alert["labels"]["severity"] == "critical"
+    assert alert["labels"]["service"] == "hello"
+    assert alert["annotations"]["runbook_url"].endswith("ErrorBudgetBurnFast.md")
+
+
+def test_the_latency_histogram_carries_exemplars_with_trace_ids(deployed: Deployed) -> None:
+    prometheus = _api_address(deployed, "kps-prometheus")
+
+    def exemplars() -> list[dict[str, Any]] | None:
+        now = time.time()
+        found = get_json(
+            prometheus,
+            "/api/v1/query_exemplars",
+            {
+                "query": 'http_request_duration_seconds_bucket{job="hello"}',
+                "start": str(now - 1800),
+                "end": str(now),
+            },
+        )["data"]
+        return [e for series in found for e in series["exemplars"]] or None
+
+    found = poll("an exemplar of the service's latency histogram", exemplars, timeout=180)
+    trace_ids = {e["labels"].get("trace_id", "") for e in found}
+    assert any(len(t) == 32 and int(t, 16) for t in trace_ids), trace_ids
 
 
 def test_destroy_leaves_no_gantry_object_and_an_empty_stack(deployed: Deployed) -> None:

@@ -10,7 +10,7 @@ import pytest
 from components.observability.endpoints import Releases
 from components.observability.plan import ALERTMANAGER_CONFIG_SECRET, GRAFANA_ADMIN_SECRET
 from components.observability.values_alloy import alloy_config, alloy_values
-from components.observability.values_kps import HIDDEN_ON_MANAGED, kps_values
+from components.observability.values_kps import DEPENDS_ON, HIDDEN_ON_MANAGED, kps_values
 from components.observability.values_loki import loki_base_values, loki_values
 from components.observability.values_tempo import tempo_base_values, tempo_values
 from components.targets import storage_values
@@ -315,3 +315,13 @@ def test_alloy_ha_clusters_log_collection(make_plan: PlanFactory) -> None:
     assert values["controller"]["replicas"] == 2
     assert values["alloy"]["clustering"]["enabled"] is True
     assert "clustering {\n    enabled = true\n  }" in alloy_config(plan)
+
+
+def test_the_operator_waits_for_its_rbac(make_plan: PlanFactory) -> None:
+    plan = replace(make_plan("small", namespace="telemetry"), releases=Releases(kps="mon"))
+    annotation = kps_values(plan)["prometheusOperator"]["annotations"][DEPENDS_ON]
+    assert annotation.split(",") == [
+        "/namespaces/telemetry/ServiceAccount/mon-operator",
+        "rbac.authorization.k8s.io/ClusterRole/mon-operator",
+        "rbac.authorization.k8s.io/ClusterRoleBinding/mon-operator",
+    ]
