@@ -266,7 +266,7 @@ class ObservabilityStack(pulumi.ComponentResource):
                     ]
                 ),
             ),
-            resource_name=f"{kps_name}-crds",
+            part="crds",
         )
         kps = self._chart(
             name,
@@ -352,9 +352,10 @@ class ObservabilityStack(pulumi.ComponentResource):
         values: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions,
         kube_version: str | None,
-        resource_name: str | None = None,
+        part: str | None = None,
     ) -> pulumi.Resource:
-        """One chart, named `<name>-<release>` (or `resource_name`), in the stack's namespace.
+        """One chart, named `<name>-<release>` (`<name>-<release>-<part>` for a second release
+        of the same chart), in the stack's namespace.
 
         With a cluster: helm.v4.Chart, which asks the cluster for its version. Without one
         (render mode), helm.v4.Chart cannot be told a version and Helm assumes v1.20, which
@@ -381,10 +382,11 @@ class ObservabilityStack(pulumi.ComponentResource):
                     **common,
                 )
             )
-            config.resource_prefix = resource_name
-            return k8s.helm.v3.Chart(resource_name or release, config, opts=opts)
+            # helm.v3.Chart is named after its release; a prefix tells two releases apart.
+            config.resource_prefix = part
+            return k8s.helm.v3.Chart(release, config, opts=opts)
         return k8s.helm.v4.Chart(
-            resource_name or f"{name}-{release}",
+            f"{name}-{release}-{part}" if part else f"{name}-{release}",
             name=release,
             namespace=plan.namespace,
             chart=reference,

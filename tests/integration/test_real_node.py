@@ -76,6 +76,11 @@ def _down(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def node(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     tmp = tmp_path_factory.mktemp("real-node")
     env = throwaway_stack_env(engine_env, tmp)
+    # The node is the subject here; the observability stack on it is test_local_stack's.
+    document = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+    document["config"]["gantry:observability"] = {"enabled": False}
+    env["GANTRY_CONFIG_FILE"] = str(tmp / "Pulumi.local.node.yaml")
+    Path(env["GANTRY_CONFIG_FILE"]).write_text(yaml.safe_dump(document))
     before = host.snapshot(CACHE / "bin", tmp / "cluster")
     try:
         up_log = run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
@@ -244,7 +249,7 @@ def test_a_rollout_under_steady_load_loses_no_request(node: Node) -> None:
                 failures.append(repr(err))
             time.sleep(0.01)
 
-    stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+    stack_file = yaml.safe_load(Path(node.env["GANTRY_CONFIG_FILE"]).read_text())
     stack_file["config"]["gantry:service"] = {"log_level": "debug"}
     changed = node.tmp / "Pulumi.local.yaml"
     changed.write_text(yaml.safe_dump(stack_file))
