@@ -247,39 +247,14 @@ class ObservabilityStack(pulumi.ComponentResource):
             opts=ns_opts,
         )
 
-        kps_name = f"{name}-{plan.releases.kps}"
-        crds = self._chart(
+        kps = self._kube_prometheus_stack(
             name,
-            plan.releases.kps,
-            "kube-prometheus-stack",
             plan,
-            values=kps_crd_values(plan),
-            kube_version=target.kube_version,
-            opts=pulumi.ResourceOptions.merge(
-                k8s_opts,
-                pulumi.ResourceOptions(
-                    transforms=[
-                        moved_from(
-                            kps_name,
-                            pulumi.create_urn(kps_name, "kubernetes:helm.sh/v4:Chart", self),
-                        )
-                    ]
-                ),
-            ),
-            part="crds",
-        )
-        kps = self._chart(
-            name,
-            plan.releases.kps,
-            "kube-prometheus-stack",
-            plan,
-            values=kps_values(plan),
-            kube_version=target.kube_version,
-            opts=pulumi.ResourceOptions.merge(
+            target.kube_version,
+            k8s_opts,
+            pulumi.ResourceOptions.merge(
                 ns_opts,
-                pulumi.ResourceOptions(
-                    depends_on=[crds, grafana_secret, am_secret, datasource_map]
-                ),
+                pulumi.ResourceOptions(depends_on=[grafana_secret, am_secret, datasource_map]),
             ),
         )
         loki_vals, tempo_vals = _storage_values(plan, target)
@@ -341,6 +316,33 @@ class ObservabilityStack(pulumi.ComponentResource):
             ),
             opts=opts,
         )
+
+    def _kube_prometheus_stack(
+        self,
+        name: str,
+        plan: Plan,
+        kube_version: str | None,
+        crd_opts: pulumi.ResourceOptions,
+        opts: pulumi.ResourceOptions,
+    ) -> pulumi.Resource:
+        """kube-prometheus-stack as two releases: its CRDs, established first (the operator
+        looks for them once, at start), then everything else, which depends on them."""
+        kps_name = f"{name}-{plan.releases.kps}"
+
+        def release(
+            values: dict[str, Any], release_opts: pulumi.ResourceOptions, part: str | None = None
+        ) -> pulumi.Resource:
+            return self._chart(
+                name, plan.releases.kps, "kube-prometheus-stack", plan, values=values,
+                opts=release_opts, kube_version=kube_version, part=part,
+            )  # fmt: skip
+
+        # Stacks from before the split hold the CRDs under the main release.
+        old_parent = pulumi.create_urn(kps_name, "kubernetes:helm.sh/v4:Chart", self)
+        moved = pulumi.ResourceOptions(transforms=[moved_from(kps_name, old_parent)])
+        crds = release(kps_crd_values(plan), pulumi.ResourceOptions.merge(crd_opts, moved), "crds")
+        after_crds = pulumi.ResourceOptions(depends_on=[crds])
+        return release(kps_values(plan), pulumi.ResourceOptions.merge(opts, after_crds))
 
     def _chart(
         self,
