@@ -35,12 +35,13 @@ from kubernetes.client.rest import ApiException
 
 from components.go_service.network import allow_ingress
 from components.go_service.spec import ServiceSpec
+from components.observability.endpoints import endpoints_for
 from gantry.config.service import ServiceConfig
 from gantry.config_adapter import service_settings
 from localcluster import images
 from localcluster.settings import ClusterSettings, Ports
 
-from .conftest import CACHE, ROOT, SCRIPTS, run, throwaway_stack_env
+from .conftest import CACHE, ROOT, SCRIPTS, chart_mirror, run, throwaway_stack_env
 
 # One real node per machine: `make test-integration` runs the real_node modules one at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.real_node]
@@ -49,6 +50,7 @@ NAMESPACE = "hello"
 SERVICE = "hello"
 CONTROLLER_NAMESPACE = "ingress-probe"
 INTRUDER_NAMESPACE = "intruder"
+OBSERVABILITY_NAMESPACE = "observability"
 PROBE = images.NodeImage("gantry/netprobe", "netprobe")
 SERVICE_CHANGES = {
     "replicas": {"min": 2, "max": 4},
@@ -63,6 +65,8 @@ def ingress_policy() -> dict[str, Any]:
 
     It is applied through the API, not the engine: the engine would wait for the Ingress
     to get an address, and no ingress controller can run here (its image cannot be built).
+    With the observability stack on, GoService already wrote the policy (Prometheus may
+    scrape); this one lets the controller's namespace in too, from the same builder.
     """
     settings = service_settings(
         ServiceConfig.model_validate({**SERVICE_CHANGES, "ingress": INGRESS})
@@ -72,6 +76,7 @@ def ingress_policy() -> dict[str, Any]:
         image="127.0.0.1:5001/hello@sha256:" + "0" * 64,
         app_version="0",
         environment="local",
+        observability=endpoints_for(OBSERVABILITY_NAMESPACE),
     )
     policy = allow_ingress(spec)
     assert policy is not None
@@ -111,6 +116,8 @@ def cluster(
     tmp = tmp_path_factory.mktemp("guardrails")
     env = throwaway_stack_env(engine_env, tmp)
     env["GANTRY_CLUSTER_NODES"] = "2"  # a drain needs somewhere to go
+    if mirror := chart_mirror():
+        env["GANTRY_CHART_MIRROR"] = mirror
     try:
         run([str(SCRIPTS / "local-up.sh")], env, cwd=ROOT)
         stack_file = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
@@ -135,7 +142,10 @@ def cluster(
         core = client.CoreV1Api(api)
         for namespace in (CONTROLLER_NAMESPACE, INTRUDER_NAMESPACE):
             core.create_namespace({"metadata": {"name": namespace}})
-        client.NetworkingV1Api(api).create_namespaced_network_policy(NAMESPACE, ingress_policy())
+        net = client.NetworkingV1Api(api)
+        policy = ingress_policy()
+        net.delete_namespaced_network_policy(policy["metadata"]["name"], NAMESPACE)
+        net.create_namespaced_network_policy(NAMESPACE, policy)
         image = _probe_image(tmp, env, tmp / "cluster")
         yield Cluster(env=env, api=api, probe_image=image, tmp=tmp)
     finally:
@@ -274,6 +284,28 @@ def test_the_ingress_controllers_namespace_reaches_the_service_through_its_rule(
         refused = probe(cluster, CONTROLLER_NAMESPACE, "get", url)
     assert not refused["ok"], f"allowed without its rule: {refused}"
     assert probe(cluster, CONTROLLER_NAMESPACE, "get", url)["ok"], "the rule is back"
+
+
+def test_prometheus_scrapes_the_service_through_its_rule_and_no_other_stack_pod_does(
+    cluster: Cluster,
+) -> None:
+    pod_ip = (
+        cluster.core.list_namespaced_pod(
+            NAMESPACE, label_selector=",".join(f"{k}={v}" for k, v in _selector(cluster).items())
+        )
+        .items[0]
+        .status.pod_ip
+    )
+    metrics = f"http://{pod_ip}:{_service(cluster)[1]}/metrics"
+    as_prometheus = {"app.kubernetes.io/name": "prometheus"}
+    scraped = probe(cluster, OBSERVABILITY_NAMESPACE, "get", metrics, labels=as_prometheus)
+    assert scraped["ok"], scraped
+    # Any other pod of the stack's namespace stays behind the stack's default deny.
+    assert not probe(cluster, OBSERVABILITY_NAMESPACE, "get", metrics)["ok"]
+    with Removed(cluster, "allow-ingress"):
+        refused = probe(cluster, OBSERVABILITY_NAMESPACE, "get", metrics, labels=as_prometheus)
+    assert not refused["ok"], f"scraped without the service's ingress rule: {refused}"
+    assert probe(cluster, OBSERVABILITY_NAMESPACE, "get", metrics, labels=as_prometheus)["ok"]
 
 
 def test_the_service_reaches_dns_through_its_rule_and_nothing_else(cluster: Cluster) -> None:
