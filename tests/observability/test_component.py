@@ -294,6 +294,13 @@ def test_every_namespace_defaults_to_deny_with_the_stacks_exceptions() -> None:
     assert {p["port"] for p in otlp["ingress"][0]["ports"]} == {4317, 4318}
     scrape = by_ns["observability-node"]["scrape-from-prometheus"]["ingress"][0]
     assert scrape["ports"] == [{"protocol": "TCP", "port": 9100}]
+    notify = by_ns["observability"]["alertmanager-notifies-receivers"]
+    assert notify["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "alertmanager"}}
+    assert notify["egress"] == [{}], "receivers are wherever their (secret) URLs point"
+    internal = by_ns["observability"]["stack-internal"]["egress"]
+    assert {
+        "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]
+    } in internal
     assert all(p.parent == rec.one(COMPONENT, "obs").urn for p in policies)
 
 

@@ -7,8 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.observability.endpoints import endpoints_for
+from components.observability.network import stack_policies
 from components.observability.plan import Plan
-from components.observability.transforms import server_defaults, without_empty_rules
+from components.observability.transforms import moved_from, server_defaults, without_empty_rules
 from components.observability.values_alloy import alloy_values
 from components.observability.values_kps import kps_values
 from components.observability.values_loki import loki_values
@@ -138,3 +140,39 @@ def test_the_transform_touches_roles_only() -> None:
     assert namespaced is not None
     assert namespaced.props == {}
     assert _transform("kubernetes:core/v1:ConfigMap", {"rules": []}) is None
+
+
+def test_the_api_servers_own_port_joins_the_usual_ones() -> None:
+    endpoints = endpoints_for("observability")
+    (internal,) = [
+        p for p in stack_policies(endpoints, "observability-node", 39711)
+        if p["metadata"]["name"] == "stack-internal"
+    ]  # fmt: skip
+    tls = internal["spec"]["egress"][2]["ports"]
+    assert [p["port"] for p in tls] == [443, 6443, 39711]
+    (usual,) = [
+        p for p in stack_policies(endpoints, "observability-node")
+        if p["metadata"]["name"] == "stack-internal"
+    ]  # fmt: skip
+    assert [p["port"] for p in usual["spec"]["egress"][2]["ports"]] == [443, 6443]
+
+
+def test_moved_children_keep_their_old_urn_as_an_alias() -> None:
+    transform = moved_from(
+        "obs-kps",
+        "urn:pulumi:s::p::gantry:observability:ObservabilityStack$kubernetes:helm.sh/v4:Chart::obs-kps",
+    )
+    args = pulumi.ResourceTransformArgs(
+        custom=True,
+        type_="kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+        name="obs-kps-crds:prometheuses.monitoring.coreos.com",
+        props={"metadata": {"name": "prometheuses.monitoring.coreos.com"}},
+        opts=pulumi.ResourceOptions(),
+    )
+    result = transform(args)
+    assert result is not None
+    assert result.props == args.props
+    (alias,) = result.opts.aliases or []
+    assert isinstance(alias, pulumi.Alias)
+    assert alias.name == "obs-kps:prometheuses.monitoring.coreos.com"
+    assert str(alias.parent).endswith("Chart::obs-kps")

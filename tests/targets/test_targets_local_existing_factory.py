@@ -23,6 +23,7 @@ from components.targets.local import (
     kubeconfig_path,
     local_control_plane_kubeconfig,
     local_kubernetes_version,
+    server_port,
 )
 from components.targets.settings import LocalSettings
 from gantry import pulumi_internals as sdk
@@ -260,3 +261,43 @@ def test_the_version_is_read_from_the_pin_and_its_absence_is_an_error(tmp_path: 
     pins.write_text("ETCD_VERSION=v3.7.0\n")
     with pytest.raises(ValueError, match="no KUBERNETES_VERSION"):
         local_kubernetes_version(pins)
+
+
+KUBECONFIG_TWO_CONTEXTS = """
+apiVersion: v1
+kind: Config
+current-context: local
+clusters:
+- name: local
+  cluster: {server: "https://127.0.0.1:39711"}
+- name: cloud
+  cluster: {server: "https://api.example:443"}
+contexts:
+- name: local
+  context: {cluster: local, user: u}
+- name: cloud
+  context: {cluster: cloud, user: u}
+users: []
+"""
+
+
+def test_the_api_servers_port_comes_from_the_kubeconfigs_context() -> None:
+    assert server_port(KUBECONFIG_TWO_CONTEXTS) == 39711
+    assert server_port(KUBECONFIG_TWO_CONTEXTS, "cloud") is None, "443 is the usual port"
+    assert server_port(KUBECONFIG_TWO_CONTEXTS, "absent") is None
+    assert server_port("") is None
+
+
+def test_the_local_cluster_hands_its_api_port_and_private_mounts_over(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(KUBECONFIG_TWO_CONTEXTS)
+    env = {"GANTRY_CLUSTER_DIR": str(tmp_path)}
+    _, (own,) = _local(LocalSettings(name="local", mode="cluster"), env)
+    assert own.api_server_port == 39711
+    assert own.managed_control_plane, "the control plane runs as host processes"
+    assert not own.host_mount_propagation
+    assert own.kube_version is None, "the cluster answers for its version"
+    named = LocalSettings(name="local", mode="cluster", kubeconfig=str(kubeconfig))
+    _, (other,) = _local(named, env)
+    assert not other.managed_control_plane
+    assert other.host_mount_propagation
