@@ -44,6 +44,11 @@ class Placement:
             }
         }
 
+    def node_label_selector(self) -> str:
+        """The avoided nodes as a label selector that excludes them (`type!=kwok`); empty when
+        no node is avoided."""
+        return ",".join(f"{key}!={value}" for key, value in sorted(self.avoided_labels.items()))
+
     def chart_values(self, *, affinity: bool = False) -> dict[str, Any]:
         """`nodeSelector` and `tolerations` in the shape most charts take for one workload,
         and `affinity` when asked for (charts whose pods tolerate every taint)."""

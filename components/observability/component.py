@@ -74,6 +74,11 @@ class StackTarget(Protocol):
         ...
 
     @property
+    def host_network(self) -> bool:
+        """False where several nodes share one host's network (node-exporter's port)."""
+        ...
+
+    @property
     def host_mount_propagation(self) -> bool:
         """False where the nodes' root mount is private (no propagation into containers)."""
         ...
@@ -119,6 +124,7 @@ class ObservabilityStackArgs:
             placement=self.target.placement,
             stand_in_placement=self.target.stand_in_placement,
             api_server_port=self.target.api_server_port,
+            host_network=self.target.host_network,
             host_mount_propagation=self.target.host_mount_propagation,
         )
 

@@ -51,6 +51,7 @@ class Plan:
     stand_in_placement: where Grafana's, Loki's, Tempo's and Alloy's pods go (kwok's
         simulated nodes on the local cluster, which has none of their images).
     api_server_port: the API server's own port where it is not 443 or 6443.
+    host_network: False where several nodes share one host's network.
     host_mount_propagation: False where the nodes' root mount is private.
     """
 
@@ -63,6 +64,7 @@ class Plan:
     placement: Placement = field(default_factory=Placement)
     stand_in_placement: Placement = field(default_factory=Placement)
     api_server_port: int | None = None
+    host_network: bool = True
     host_mount_propagation: bool = True
 
     @property

@@ -238,6 +238,8 @@ def kps_values(plan: Plan) -> dict[str, Any]:
             # was not allowed to then: its Deployment waits for its RBAC (helm.v4.Chart
             # applies in parallel what Helm would apply in kind order).
             "annotations": {DEPENDS_ON: _operator_rbac(plan)},
+            # Kubelets of avoided nodes (kwok's) serve nothing: no scrape target for them.
+            "kubeletService": {"selector": plan.placement.node_label_selector()},
             **plan.placement.chart_values(),
         },
         "prometheus": _prometheus(plan),
@@ -261,6 +263,9 @@ def kps_values(plan: Plan) -> dict[str, Any]:
                 *plan.placement.chart_values()["tolerations"],
             ],
             **_node_selection(plan),
+            # Nodes that share one host's network would bind 9100 twice: the pod's own
+            # network then (its network metrics are the pod's, the rest the host's).
+            **({} if plan.host_network else {"hostNetwork": False}),
             # HostToContainer needs a shared or slave root mount on the node.
             **(
                 {}

@@ -105,6 +105,9 @@ class ClusterTarget:
     api_server_port: int | None = None
     """The API server's own port where it is not 443 or 6443 (the local control plane's
     GANTRY_CLUSTER_PORT): NetworkPolicies see it, after the `kubernetes` Service's DNAT."""
+    host_network: bool = True
+    """False where several nodes share one host's network (the local cluster's real nodes
+    are kubelets on one machine): a host-network DaemonSet would bind its port twice."""
     host_mount_propagation: bool = True
     """False where the nodes' root mount is private (the local cluster's real node on a
     container host): a hostPath of / cannot then propagate mounts into a container."""

@@ -159,7 +159,8 @@ class LocalCluster(pulumi.ComponentResource):
             stand_in_placement=SIMULATED_PLACEMENT,
             kube_version=local_kubernetes_version() if mode == "render" else None,
             api_server_port=api_port,
-            # This machine kind's root mount is private (docs/toolchain.md).
+            # Its real nodes share this machine's network, and its root mount is private.
+            host_network=not own_node,
             host_mount_propagation=not own_node,
         )
         self.register_outputs(

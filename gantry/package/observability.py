@@ -170,6 +170,7 @@ class PackageCluster:
     placement: Placement = field(default_factory=Placement)
     stand_in_placement: Placement = field(default_factory=Placement)
     api_server_port: int | None = None
+    host_network: bool = True
     host_mount_propagation: bool = True
     kube_version: str | None = None
 

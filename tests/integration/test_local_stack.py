@@ -374,6 +374,22 @@ def test_prometheus_scrapes_the_service_pods_through_gantrys_service_monitor(
     assert {t["discoveredLabels"]["__address__"].rsplit(":", 1)[0] for t in targets} == ips
 
 
+def test_every_scrape_target_of_the_stack_is_up(deployed: Deployed) -> None:
+    """Stand-ins are neither scraped nor kubelet targets: nothing is down for a known reason."""
+    prometheus = _api_address(deployed, "kps-prometheus")
+
+    def all_up() -> list[str] | None:
+        active = get_json(prometheus, "/api/v1/targets", {"state": "active"})["data"]
+        targets = active["activeTargets"]
+        down = [f"{t['scrapeUrl']}: {t['lastError']}" for t in targets if t["health"] != "up"]
+        if down:
+            raise OSError(f"down: {down}")  # poll keeps it for its failure message
+        return [t["labels"]["job"] for t in targets] or None
+
+    jobs = set(poll("every active target up", all_up, timeout=240))
+    assert {"hello", "kubelet", "node-exporter", "kube-state-metrics", "apiserver"} <= jobs, jobs
+
+
 def _gantry_rule_groups(deployed: Deployed) -> set[str]:
     """Every group of the PrometheusRules gantry applied (not the chart's own)."""
     rules = client.CustomObjectsApi(deployed.api).list_cluster_custom_object(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -176,3 +177,22 @@ def test_moved_children_keep_their_old_urn_as_an_alias() -> None:
     assert isinstance(alias, pulumi.Alias)
     assert alias.name == "obs-kps:prometheuses.monitoring.coreos.com"
     assert str(alias.parent).endswith("Chart::obs-kps")
+
+
+def test_the_operator_makes_kubelet_targets_of_real_nodes_only(make_plan: PlanFactory) -> None:
+    real = kps_values(_local(make_plan, REAL_PLACEMENT))["prometheusOperator"]
+    assert real["kubeletService"]["selector"] == "type!=kwok"
+    cloud = kps_values(make_plan("small"))["prometheusOperator"]
+    assert cloud["kubeletService"]["selector"] == "", "the chart's default: every node"
+
+
+def test_node_exporter_leaves_the_host_network_where_nodes_share_it(
+    make_plan: PlanFactory,
+) -> None:
+    shared = replace(make_plan("small"), host_network=False, host_mount_propagation=False)
+    exporter = kps_values(shared)["prometheus-node-exporter"]
+    assert exporter["hostNetwork"] is False
+    assert exporter["hostRootFsMount"] == {"enabled": True, "mountPropagation": ""}
+    own = kps_values(make_plan("small"))["prometheus-node-exporter"]
+    assert "hostNetwork" not in own, "the chart's host network stays"
+    assert "hostRootFsMount" not in own, "the chart's HostToContainer default stays"

@@ -296,8 +296,10 @@ def test_the_local_cluster_hands_its_api_port_and_private_mounts_over(tmp_path: 
     assert own.api_server_port == 39711
     assert own.managed_control_plane, "the control plane runs as host processes"
     assert not own.host_mount_propagation
+    assert not own.host_network, "its real nodes are kubelets on one machine"
     assert own.kube_version is None, "the cluster answers for its version"
     named = LocalSettings(name="local", mode="cluster", kubeconfig=str(kubeconfig))
     _, (other,) = _local(named, env)
     assert not other.managed_control_plane
     assert other.host_mount_propagation
+    assert other.host_network
