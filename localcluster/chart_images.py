@@ -12,13 +12,14 @@ on kwok's simulated nodes.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import images
 from .images import NodeImage
-from .settings import ClusterSettings
+from .settings import ClusterSettings, pinned_versions
+
+VERSIONS_ENV = Path("toolchain", "versions.env")
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,15 @@ CHART_IMAGES = (
 )
 
 
-def pinned_versions(root: Path) -> dict[str, str]:
-    """toolchain/versions.env as a mapping (plain KEY=value lines)."""
-    versions: dict[str, str] = {}
-    for line in (root / "toolchain" / "versions.env").read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.lstrip().startswith("#"):
-            versions[key.strip()] = value.strip()
-    return versions
+def _tag(chart_image: ChartImage, versions: dict[str, str]) -> str:
+    """The tag the chart references: the pinned version and the chart's suffix."""
+    return f"{versions[chart_image.version_key]}{chart_image.suffix}"
 
 
 def references(root: Path) -> list[str]:
     """Every image as the chart names it: `registry/repository:tag`."""
-    versions = pinned_versions(root)
-    return [
-        f"{c.registry}/{c.image.repository}:{versions[c.version_key]}{c.suffix}"
-        for c in CHART_IMAGES
-    ]
+    versions = pinned_versions(root / VERSIONS_ENV)
+    return [f"{c.registry}/{c.image.repository}:{_tag(c, versions)}" for c in CHART_IMAGES]
 
 
 def push_all(s: ClusterSettings) -> list[str]:
@@ -106,16 +99,13 @@ def push_all(s: ClusterSettings) -> list[str]:
             "(scripts/bootstrap.sh observability builds them from their pinned modules)"
         )
         raise RuntimeError(msg)
-    versions = pinned_versions(s.root)
+    versions = pinned_versions(s.root / VERSIONS_ENV)
+    base = images.base_image(s)
     pushed = []
     for chart_image in CHART_IMAGES:
-        ref = images.push(s, chart_image.image)
-        tag = f"{versions[chart_image.version_key]}{chart_image.suffix}"
-        done = subprocess.run(
-            [str(s.bin / "crane"), "tag", ref, tag], capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"crane tag {ref} {tag} failed: {done.stderr.strip()[-400:]}")
+        ref = images.push(s, chart_image.image, base=base)
+        tag = _tag(chart_image, versions)
+        images.crane(s, "tag", ref, tag)
         pushed.append(
             f"{chart_image.registry}/{chart_image.image.repository}:{tag}@{ref.split('@')[1]}"
         )

@@ -41,7 +41,8 @@ COREDNS = NodeImage("gantry/coredns", "coredns")
 METRICS_SERVER = NodeImage("gantry/metrics-server", "metrics-server")
 
 
-def _crane(s: ClusterSettings, *args: str) -> str:
+def crane(s: ClusterSettings, *args: str) -> str:
+    """Run the bootstrap's crane; its output, or a RuntimeError with the end of its stderr."""
     done = subprocess.run(
         [str(s.bin / "crane"), *args], capture_output=True, text=True, check=False
     )
@@ -72,21 +73,24 @@ def base_image(s: ClusterSettings) -> str:
     return done.stdout.strip()
 
 
-def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> str:
+def push(
+    s: ClusterSettings, image: NodeImage, binary: Path | None = None, base: str | None = None
+) -> str:
     """Push IMAGE for this machine's platform; returns repository@digest. A tag made of
     the binary's and the base's digests makes a warm run one registry look-up. BINARY
-    defaults to the bootstrap's build of it."""
+    defaults to the bootstrap's build of it, BASE to `base_image(s)` (pass it to push
+    several images on one base)."""
     binary = binary or s.bin / image.binary
-    base = base_image(s)
+    base = base or base_image(s)
     digest = hashlib.sha256(binary.read_bytes()).hexdigest()
     tag = hashlib.sha256(f"{digest} {base} {ARCH} {image.entrypoint}".encode()).hexdigest()[:16]
     repo = f"{s.registry}/{image.repository}"
     try:
-        return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"
+        return f"{repo}@{crane(s, 'digest', f'{repo}:{tag}')}"
     except RuntimeError:
         pass
     platform_base = (
-        f"{base.split('@')[0]}@{_crane(s, 'digest', '--platform', f'linux/{ARCH}', base)}"
+        f"{base.split('@')[0]}@{crane(s, 'digest', '--platform', f'linux/{ARCH}', base)}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         layer = Path(tmp) / "layer.tar"
@@ -103,9 +107,9 @@ def push(s: ClusterSettings, image: NodeImage, binary: Path | None = None) -> st
             info.mtime = 0
             with binary.open("rb") as f:
                 tar.addfile(info, f)
-        _crane(s, "append", "--base", platform_base, "-f", str(layer), "-t", f"{repo}:{tag}")
-    _crane(
+        crane(s, "append", "--base", platform_base, "-f", str(layer), "-t", f"{repo}:{tag}")
+    crane(
         s, "mutate", f"{repo}:{tag}", "--entrypoint", image.entrypoint,
         "--set-platform", f"linux/{ARCH}", "-t", f"{repo}:{tag}",
     )  # fmt: skip
-    return f"{repo}@{_crane(s, 'digest', f'{repo}:{tag}')}"
+    return f"{repo}@{crane(s, 'digest', f'{repo}:{tag}')}"

@@ -226,3 +226,14 @@ class ClusterSettings:
             node_ip=(environ.get("GANTRY_NODE_IP") or primary_ipv4()) if with_node else "127.0.0.1",
             registry=f"127.0.0.1:{registry_port}",
         )
+
+
+def pinned_versions(versions_env: Path) -> dict[str, str]:
+    """toolchain/versions.env (plain KEY=value lines, `#` comments) as a mapping: the pins
+    scripts/bootstrap.sh sources, read where Python needs them too."""
+    versions: dict[str, str] = {}
+    for line in versions_env.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            versions[key.strip()] = value.strip()
+    return versions
