@@ -126,6 +126,7 @@ class ObservabilityStackArgs:
             api_server_port=self.target.api_server_port,
             host_network=self.target.host_network,
             host_mount_propagation=self.target.host_mount_propagation,
+            kube_version=self.target.kube_version,
         )
 
 
@@ -256,7 +257,6 @@ class ObservabilityStack(pulumi.ComponentResource):
         kps = self._kube_prometheus_stack(
             name,
             plan,
-            target.kube_version,
             k8s_opts,
             pulumi.ResourceOptions.merge(
                 ns_opts,
@@ -267,22 +267,14 @@ class ObservabilityStack(pulumi.ComponentResource):
         # The other charts ship ServiceMonitors: their CRD comes with kube-prometheus-stack.
         after_kps = pulumi.ResourceOptions.merge(ns_opts, pulumi.ResourceOptions(depends_on=[kps]))
         releases = plan.releases
-        version = target.kube_version
-        loki = self._chart(
-            name, releases.loki, "loki", plan, values=loki_vals, opts=after_kps,
-            kube_version=version,
-        )  # fmt: skip
-        tempo = self._chart(
-            name, releases.tempo, "tempo", plan, values=tempo_vals, opts=after_kps,
-            kube_version=version,
-        )  # fmt: skip
+        loki = self._chart(name, releases.loki, "loki", plan, values=loki_vals, opts=after_kps)
+        tempo = self._chart(name, releases.tempo, "tempo", plan, values=tempo_vals, opts=after_kps)
         self._chart(
             name,
             releases.alloy,
             "alloy",
             plan,
             values=alloy_values(plan),
-            kube_version=version,
             opts=pulumi.ResourceOptions.merge(
                 ns_opts, pulumi.ResourceOptions(depends_on=[kps, loki, tempo])
             ),
@@ -327,7 +319,6 @@ class ObservabilityStack(pulumi.ComponentResource):
         self,
         name: str,
         plan: Plan,
-        kube_version: str | None,
         crd_opts: pulumi.ResourceOptions,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.Resource:
@@ -340,7 +331,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         ) -> pulumi.Resource:
             return self._chart(
                 name, plan.releases.kps, "kube-prometheus-stack", plan, values=values,
-                opts=release_opts, kube_version=kube_version, part=part,
+                opts=release_opts, part=part,
             )  # fmt: skip
 
         # Stacks from before the split hold the CRDs under the main release.
@@ -359,7 +350,6 @@ class ObservabilityStack(pulumi.ComponentResource):
         *,
         values: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions,
-        kube_version: str | None,
         part: str | None = None,
     ) -> pulumi.Resource:
         """One chart, named `<name>-<release>` (`<name>-<release>-<part>` for a second release
@@ -367,18 +357,18 @@ class ObservabilityStack(pulumi.ComponentResource):
 
         With a cluster: helm.v4.Chart, which asks the cluster for its version. Without one
         (render mode), helm.v4.Chart cannot be told a version and Helm assumes v1.20, which
-        kube-prometheus-stack refuses: helm.v3.Chart renders for `kube_version` instead.
+        kube-prometheus-stack refuses: helm.v3.Chart renders for `plan.kube_version` instead.
         """
         reference, version, repository = chart_source(chart, plan.settings)
         local = Path(reference).is_absolute() or reference.startswith(".")
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(transforms=[server_defaults])
         )
-        if kube_version is not None:
+        if plan.kube_version is not None:
             common: dict[str, Any] = {
                 "namespace": plan.namespace,
                 "values": values,
-                "kube_version": kube_version,
+                "kube_version": plan.kube_version,
             }
             config: k8s.helm.v3.ChartOpts | k8s.helm.v3.LocalChartOpts = (
                 k8s.helm.v3.LocalChartOpts(path=reference, **common)

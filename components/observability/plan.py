@@ -53,6 +53,8 @@ class Plan:
     api_server_port: the API server's own port where it is not 443 or 6443.
     host_network: False where several nodes share one host's network.
     host_mount_propagation: False where the nodes' root mount is private.
+    kube_version: the version charts are rendered for when no cluster answers (render
+        mode); None: the cluster's own.
     """
 
     settings: ObservabilitySettings
@@ -66,6 +68,7 @@ class Plan:
     api_server_port: int | None = None
     host_network: bool = True
     host_mount_propagation: bool = True
+    kube_version: str | None = None
 
     @property
     def scrape_stand_ins(self) -> bool:

@@ -208,13 +208,6 @@ def _operator_rbac(plan: Plan) -> str:
     )
 
 
-def _node_selection(plan: Plan) -> dict[str, Any]:
-    """node-exporter's nodeSelector and, when the target avoids some nodes, its affinity."""
-    values = plan.placement.chart_values(affinity=True)
-    del values["tolerations"]
-    return values
-
-
 def kps_values(plan: Plan) -> dict[str, Any]:
     """Chart values for kube-prometheus-stack on one target."""
     managed = plan.managed_control_plane
@@ -258,11 +251,11 @@ def kps_values(plan: Plan) -> dict[str, Any]:
             "containerSecurityContext": container_security_context(),
             # The chart tolerates every NoSchedule taint: keep its tolerations, add ours,
             # and stay off the nodes the target sets apart.
+            **plan.placement.chart_values(affinity=True),
             "tolerations": [
                 {"effect": "NoSchedule", "operator": "Exists"},
-                *plan.placement.chart_values()["tolerations"],
+                *map(dict, plan.placement.tolerations),
             ],
-            **_node_selection(plan),
             # Nodes that share one host's network would bind 9100 twice: the pod's own
             # network then (its network metrics are the pod's, the rest the host's).
             **({} if plan.host_network else {"hostNetwork": False}),

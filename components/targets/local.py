@@ -20,6 +20,7 @@ import yaml
 
 from components.placement import Placement
 from localcluster.render import SIMULATED_LABEL, SIMULATED_TAINT
+from localcluster.settings import pinned_versions
 
 from .base import ClusterTarget, RegistryEndpoint
 from .context import TargetContext
@@ -53,10 +54,8 @@ VERSIONS_ENV = Path(__file__).resolve().parents[2] / "toolchain" / "versions.env
 def local_kubernetes_version(versions_env: Path = VERSIONS_ENV) -> str:
     """The local control plane's version, pinned in toolchain/versions.env: charts are
     rendered for it in render mode, where no cluster answers (Helm would assume v1.20)."""
-    for line in versions_env.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "KUBERNETES_VERSION" and value.strip():
-            return value.strip()
+    if version := pinned_versions(versions_env).get("KUBERNETES_VERSION"):
+        return version
     msg = f"{versions_env}: no KUBERNETES_VERSION"
     raise ValueError(msg)
 

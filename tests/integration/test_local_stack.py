@@ -245,6 +245,16 @@ def test_state_and_outputs_hold_no_plaintext_secret(deployed: Deployed) -> None:
         assert value not in deployed.up_log, "a secret appears in the log of make up"
 
 
+def _changed_kinds(result: dict[str, Any]) -> set[str]:
+    """The resource types an `up` changed. The dynamic-provider plugin's provider resource
+    takes a new config file as an update; it owns nothing in the cluster."""
+    return {
+        urn.rsplit("::", 2)[-2].rpartition("$")[2]
+        for _, urn in result["changed"]
+        if "::pulumi:providers:pulumi-python::" not in urn
+    }
+
+
 def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
     deployed: Deployed,
 ) -> None:
@@ -256,13 +266,7 @@ def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
         "up", "--stack", "local", "--config-file", str(changed_file)
     )
     assert code == 0, output[-6000:]
-    # The dynamic-provider plugin's provider resource takes the new config file as an
-    # update; it owns nothing in the cluster. Every Kubernetes object is judged.
-    kinds = {
-        urn.rsplit("::", 2)[-2].rpartition("$")[2]
-        for _, urn in result["changed"]
-        if "::pulumi:providers:pulumi-python::" not in urn
-    }
+    kinds = _changed_kinds(result)  # every Kubernetes object is judged
     assert "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" in kinds, result["changed"]
     assert kinds <= {
         "kubernetes:apps/v1:Deployment",
@@ -272,14 +276,6 @@ def test_changing_replicas_updates_only_the_deployment_and_its_autoscaler(
         "hello", SERVICE_NAMESPACE
     )
     assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (2, 3)
-
-
-def _changed_kinds(result: dict[str, Any]) -> set[str]:
-    return {
-        urn.rsplit("::", 2)[-2].rpartition("$")[2]
-        for _, urn in result["changed"]
-        if "::pulumi:providers:pulumi-python::" not in urn
-    }
 
 
 def test_adding_a_webhook_receiver_changes_only_alertmanagers_config_secret(
